@@ -1,0 +1,38 @@
+// Package mm is the Peios memory-manager layer: the per-address-space and
+// per-mapping Peios state, and every Peios rule about what may be put into an
+// address space (W^X, sealing), on top of gVisor's mm.MemoryManager, which
+// keeps doing the page-level work.
+//
+// # Where the state lives
+//
+// Per-mapping state (sealed, current protection, maximum protection) is kept
+// in the high 32 bits of the VMA's NUMA nodemask (see vmabits.go). gVisor
+// splits, merges, copies on fork, moves with mremap and saves for
+// checkpoint/restore exactly that field together with the VMA, so the Peios
+// state cannot drift from gVisor's mappings. A side table keyed by address
+// space cannot do this: a forked child runs before clone returns, and a
+// restored sandbox has new address-space objects.
+//
+// Per-process state (mitigations, dynamic-code policy) is kept the same way
+// in the high bits of every task's own NUMA nodemask (see process.go): gVisor
+// copies it to a new task at clone, keeps it across exec and saves it.
+//
+// The mempolicy syscalls are wrapped (mempolicy.go) so that programs never
+// see or change these bits.
+//
+// # Locking
+//
+// Lock order:
+//
+//	Space.mu (this package, one per address space)
+//	  gVisor's mm.MemoryManager.mappingMu
+//	    gVisor's mm.MemoryManager.activeMu
+//	  kernel.Task.mu (via Task.NumaPolicy / SetNumaPolicy)
+//
+// Every syscall this layer gates takes Space.mu of the caller's address space
+// for the whole of its check and its act, so no other thread can change a
+// mapping between the two. clone, fork and vfork also hold it, so a child
+// never copies a half-applied change. gVisor's own locks are taken inside the
+// exported MemoryManager methods this layer calls; this layer never calls
+// back into itself while holding them.
+package mm

@@ -1,0 +1,98 @@
+package mm
+
+// mremap (spec §8.3), the steps this layer owns:
+//
+//	1 flags outside MAYMOVE|FIXED|DONTUNMAP                  -> EINVAL
+//	2 FIXED without MAYMOVE                                  -> EINVAL
+//	3 DONTUNMAP without MAYMOVE, or with old_size != new_size -> EINVAL
+//	4 old_address not page-aligned; new_size 0; new_size,
+//	  old_size or old_address+old_size beyond TASK_SIZE      -> EINVAL
+//	5 FIXED/DONTUNMAP: new range beyond TASK_SIZE, new_address
+//	  not aligned, old and new ranges overlap                -> EINVAL
+//	6 no VMA at old_address                                  -> EFAULT
+//	  that VMA sealed                                        -> EPERM
+//	7 shrink: a sealed VMA in the dropped tail               -> EPERM
+//	9 FIXED: a sealed VMA in the destination                 -> EPERM
+//
+// Step 4 also keeps gVisor from unmapping everything above a huge old_size
+// (which would kill the caller). MREMAP_DONTUNMAP passes these checks and is
+// then refused with EINVAL, as gVisor has no way to leave the old range
+// mapped but empty.
+//
+// gVisor grows a mapping in place by creating a new VMA for the added part;
+// the Peios bits (and the NUMA policy) of the source VMA are re-applied there.
+
+import (
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"gvisor.dev/gvisor/pkg/hostarch"
+	"gvisor.dev/gvisor/pkg/sentry/kernel"
+)
+
+// MRemapRequest is a decoded mremap(2) call.
+type MRemapRequest struct {
+	OldAddr hostarch.Addr
+	OldSize uint64
+	NewSize uint64
+	Flags   uint64
+	NewAddr hostarch.Addr
+}
+
+// MRemap checks req and has do perform it.
+func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error)) (hostarch.Addr, error) {
+	mayMove := req.Flags&linux.MREMAP_MAYMOVE != 0
+	fixed := req.Flags&linux.MREMAP_FIXED != 0
+	dontUnmap := req.Flags&MREMAP_DONTUNMAP != 0
+	if req.Flags&^(linux.MREMAP_MAYMOVE|linux.MREMAP_FIXED|MREMAP_DONTUNMAP) != 0 || (fixed && !mayMove) {
+		return 0, linuxerr.EINVAL
+	}
+	oldSize, ok1 := hostarch.PageRoundUp(req.OldSize)
+	newSize, ok2 := hostarch.PageRoundUp(req.NewSize)
+	if dontUnmap && (!mayMove || !ok1 || !ok2 || oldSize != newSize) {
+		return 0, linuxerr.EINVAL
+	}
+	if !req.OldAddr.IsPageAligned() || !ok2 || newSize == 0 || hostarch.Addr(newSize) > TaskSize ||
+		!ok1 || hostarch.Addr(oldSize) > TaskSize || req.OldAddr > TaskSize-hostarch.Addr(oldSize) {
+		return 0, linuxerr.EINVAL
+	}
+	oldAR := hostarch.AddrRange{Start: req.OldAddr, End: req.OldAddr + hostarch.Addr(oldSize)}
+	var newAR hostarch.AddrRange
+	if fixed || dontUnmap {
+		if req.NewAddr > TaskSize || hostarch.Addr(newSize) > TaskSize-req.NewAddr || !req.NewAddr.IsPageAligned() {
+			return 0, linuxerr.EINVAL
+		}
+		newAR = hostarch.AddrRange{Start: req.NewAddr, End: req.NewAddr + hostarch.Addr(newSize)}
+		if newAR.Overlaps(oldAR) {
+			return 0, linuxerr.EINVAL
+		}
+	}
+
+	s := lock(t)
+	defer s.mu.Unlock()
+	vr, err := s.m.FindVMARange(req.OldAddr)
+	if err != nil {
+		return 0, linuxerr.EFAULT
+	}
+	policy, mask, _ := s.m.NumaPolicy(req.OldAddr)
+	if mask&bitSealed != 0 {
+		return 0, linuxerr.EPERM
+	}
+	if newSize < oldSize && s.sealedIn(hostarch.AddrRange{Start: req.OldAddr + hostarch.Addr(newSize), End: oldAR.End}) {
+		return 0, linuxerr.EPERM
+	}
+	if fixed && s.sealedIn(newAR) {
+		return 0, linuxerr.EPERM
+	}
+	if dontUnmap {
+		return 0, linuxerr.EINVAL
+	}
+	addr, err := do()
+	if err != nil {
+		return 0, err
+	}
+	if addr == req.OldAddr && newSize > oldSize && oldAR.End == vr.End {
+		// Grown in place: the added part is a fresh VMA.
+		s.m.SetNumaPolicy(oldAR.End, newSize-oldSize, policy, mask)
+	}
+	return addr, nil
+}

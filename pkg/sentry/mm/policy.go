@@ -1,0 +1,90 @@
+package mm
+
+import (
+	"fmt"
+	"sync"
+)
+
+// WXPolicy is the sandbox's W^X policy (DECISIONS D1).
+type WXPolicy int
+
+const (
+	// WXEnforce makes W^X active in every process unless the process opts
+	// out with PR_SET_DYNAMIC_CODE_POLICY. The default.
+	WXEnforce WXPolicy = iota
+	// WXOff leaves W^X inactive unless a process turns it on itself, for
+	// containers that run JITs and cannot be changed.
+	WXOff
+	// WXLocked makes W^X active in every process with no way to relax it.
+	WXLocked
+)
+
+// String returns the flag and annotation spelling of p.
+func (p WXPolicy) String() string {
+	switch p {
+	case WXEnforce:
+		return "enforce"
+	case WXOff:
+		return "off"
+	case WXLocked:
+		return "locked"
+	}
+	return fmt.Sprintf("WXPolicy(%d)", int(p))
+}
+
+// ParseWXPolicy parses the value of --peios-wx or the dev.peios.mm/wx
+// annotation.
+func ParseWXPolicy(s string) (WXPolicy, error) {
+	switch s {
+	case "enforce":
+		return WXEnforce, nil
+	case "off":
+		return WXOff, nil
+	case "locked":
+		return WXLocked, nil
+	}
+	return 0, fmt.Errorf("%q is not a W^X policy; accepted: enforce, off, locked", s)
+}
+
+// Policy is the memory policy of a sandbox or of one container in it.
+type Policy struct {
+	// WX is the W^X policy.
+	WX WXPolicy
+}
+
+var policies struct {
+	mu sync.RWMutex
+	// sandbox applies to containers without a policy of their own.
+	sandbox Policy
+	// containers maps a container ID to its policy (flags overridden by
+	// that container's annotations).
+	containers map[string]Policy
+}
+
+// SetSandboxPolicy sets the policy of containers that have none of their
+// own. It is called once, before the kernel starts.
+func SetSandboxPolicy(p Policy) {
+	policies.mu.Lock()
+	defer policies.mu.Unlock()
+	policies.sandbox = p
+}
+
+// SetContainerPolicy sets the policy of the container with ID cid.
+func SetContainerPolicy(cid string, p Policy) {
+	policies.mu.Lock()
+	defer policies.mu.Unlock()
+	if policies.containers == nil {
+		policies.containers = make(map[string]Policy)
+	}
+	policies.containers[cid] = p
+}
+
+// policyFor returns the policy for processes of container cid.
+func policyFor(cid string) Policy {
+	policies.mu.RLock()
+	defer policies.mu.RUnlock()
+	if p, ok := policies.containers[cid]; ok {
+		return p
+	}
+	return policies.sandbox
+}

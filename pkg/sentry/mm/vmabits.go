@@ -1,0 +1,202 @@
+package mm
+
+import (
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/context"
+	"gvisor.dev/gvisor/pkg/hostarch"
+)
+
+// The Peios per-VMA state is stored in the high 32 bits of the VMA's NUMA
+// nodemask. The sandbox advertises a single NUMA node, and gVisor refuses any
+// user nodemask with bits beyond it, so programs can neither see nor forge
+// these bits; mempolicy.go hides them from get_mempolicy and keeps them
+// across mbind.
+//
+// gVisor merges two adjacent VMAs only if their nodemasks are equal, so a
+// sealed VMA never merges with an unsealed one, and it copies the nodemask on
+// split, fork, mremap move and checkpoint. In-place mremap growth creates a
+// fresh VMA for the added part; mremap.go re-applies the bits there.
+const (
+	// peiosBits are the nodemask bits owned by this layer.
+	peiosBits uint64 = 0xffffffff_00000000
+
+	// bitTracked says that the bits below describe the VMA. VMAs that gVisor
+	// created itself (exec, stack, vdso, brk) start untracked and are
+	// adopted by adopt() from /proc/self/maps data on first use.
+	bitTracked uint64 = 1 << 63
+	// bitSealed is the mseal state (§12). Never cleared.
+	bitSealed uint64 = 1 << 62
+	// bitRead, bitWrite and bitExec mirror the VMA's current protection, as
+	// W^X (§7.4) must see it; gVisor exports no way to read it per VMA.
+	bitRead  uint64 = 1 << 61
+	bitWrite uint64 = 1 << 60
+	bitExec  uint64 = 1 << 59
+	// bitNoMayWrite and bitNoMayExec are the cleared "may" bits of the
+	// VMA's maximum protection (§7.2).
+	bitNoMayWrite uint64 = 1 << 58
+	bitNoMayExec  uint64 = 1 << 57
+
+	protBits = bitRead | bitWrite | bitExec
+)
+
+// vma is the Peios view of one VMA, or of the part of it inside a range.
+type vma struct {
+	ar     hostarch.AddrRange
+	policy linux.NumaPolicy
+	mask   uint64 // the whole nodemask, user and Peios bits
+}
+
+func (v vma) tracked() bool    { return v.mask&bitTracked != 0 }
+func (v vma) sealed() bool     { return v.mask&bitSealed != 0 }
+func (v vma) writable() bool   { return v.mask&bitWrite != 0 }
+func (v vma) executable() bool { return v.mask&bitExec != 0 }
+
+// allows reports whether the VMA's maximum protection allows at.
+func (v vma) allows(at hostarch.AccessType) bool {
+	return !(at.Write && v.mask&bitNoMayWrite != 0) && !(at.Execute && v.mask&bitNoMayExec != 0)
+}
+
+// protMask returns the nodemask bits that record protection at.
+func protMask(at hostarch.AccessType) uint64 {
+	var b uint64
+	if at.Read {
+		b |= bitRead
+	}
+	if at.Write {
+		b |= bitWrite
+	}
+	if at.Execute {
+		b |= bitExec
+	}
+	return b
+}
+
+// accessOf decodes protection bits into an AccessType.
+func accessOf(mask uint64) hostarch.AccessType {
+	return hostarch.AccessType{Read: mask&bitRead != 0, Write: mask&bitWrite != 0, Execute: mask&bitExec != 0}
+}
+
+// collect appends to buf the VMAs overlapping ar in address order, each
+// clipped to ar. Holes are the gaps between consecutive results (and before
+// the first or after the last). It costs O(log n) per VMA in ar, plus a
+// binary search per hole, independent of the number of VMAs outside ar.
+//
+// Preconditions: s.mu is held.
+func (s *Space) collect(ar hostarch.AddrRange, buf []vma) []vma {
+	for a := ar.Start; a < ar.End; {
+		vr, err := s.m.FindVMARange(a)
+		if err != nil {
+			next, ok := s.nextMapped(a, ar.End)
+			if !ok {
+				break
+			}
+			a = next
+			continue
+		}
+		policy, mask, err := s.m.NumaPolicy(a)
+		if err != nil {
+			break // Cannot happen under s.mu: the VMA was just found.
+		}
+		buf = append(buf, vma{ar: vr.Intersect(ar), policy: policy, mask: mask})
+		a = vr.End
+	}
+	return buf
+}
+
+// nextMapped returns the lowest mapped address in [a, end), by binary search
+// on the mapped size of sub-ranges.
+func (s *Space) nextMapped(a, end hostarch.Addr) (hostarch.Addr, bool) {
+	if s.m.VirtualMemorySizeRange(hostarch.AddrRange{Start: a, End: end}) == 0 {
+		return 0, false
+	}
+	lo, hi := a, end // [a, lo) is unmapped; [lo, hi) holds a mapped page.
+	for hi-lo > hostarch.PageSize {
+		mid := (lo + (hi-lo)/2).RoundDown()
+		if s.m.VirtualMemorySizeRange(hostarch.AddrRange{Start: lo, End: mid}) > 0 {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return lo, true
+}
+
+// collectTracked is collect, first adopting untracked VMAs so that every
+// returned VMA has valid Peios bits.
+//
+// Preconditions: s.mu is held.
+func (s *Space) collectTracked(ctx context.Context, ar hostarch.AddrRange, buf []vma) []vma {
+	vs := s.collect(ar, buf)
+	for _, v := range vs {
+		if !v.tracked() {
+			s.adopt(ctx)
+			return s.collect(ar, vs[:0])
+		}
+	}
+	return vs
+}
+
+// adopt gives every untracked VMA its Peios bits, taking the protection from
+// the maps data gVisor exports. It runs once after exec (the loader's VMAs)
+// and whenever gVisor created a VMA on its own; its cost is linear in the
+// number of VMAs, which is why the bits are kept up to date everywhere else.
+//
+// Preconditions: s.mu is held.
+func (s *Space) adopt(ctx context.Context) {
+	type entry struct {
+		ar   hostarch.AddrRange
+		prot hostarch.AccessType
+	}
+	var entries []entry
+	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, _ uint64, _ string) {
+		entries = append(entries, entry{hostarch.AddrRange{Start: start, End: end}, perms})
+	})
+	for _, e := range entries {
+		policy, mask, err := s.m.NumaPolicy(e.ar.Start)
+		if err != nil || mask&bitTracked != 0 {
+			continue // [vsyscall] has no VMA.
+		}
+		s.m.SetNumaPolicy(e.ar.Start, uint64(e.ar.Length()), policy, mask|bitTracked|protMask(e.prot))
+	}
+}
+
+// setBits replaces, on every VMA in vs, the Peios bits selected by which
+// with those in bits, keeping the user's NUMA policy.
+//
+// Preconditions: s.mu is held; vs came from collect under the same hold.
+func (s *Space) setBits(vs []vma, which, bits uint64) {
+	for _, v := range vs {
+		s.setVMABits(v, which, bits)
+	}
+}
+
+// setVMABits is setBits for one VMA.
+func (s *Space) setVMABits(v vma, which, bits uint64) {
+	if mask := v.mask&^which | bits&which; mask != v.mask {
+		s.m.SetNumaPolicy(v.ar.Start, uint64(v.ar.Length()), v.policy, mask)
+	}
+}
+
+// track marks the fresh mapping ar, just created by gVisor, with its Peios
+// bits.
+//
+// Preconditions: s.mu is held; ar is exactly one new mapping.
+func (s *Space) track(ar hostarch.AddrRange, prot hostarch.AccessType, extra uint64) {
+	policy, mask, err := s.m.NumaPolicy(ar.Start)
+	if err != nil {
+		return
+	}
+	s.m.SetNumaPolicy(ar.Start, uint64(ar.Length()), policy, mask&^peiosBits|bitTracked|protMask(prot)|extra)
+}
+
+// holeIn reports whether vs, collected over ar, leaves any of ar unmapped.
+func holeIn(ar hostarch.AddrRange, vs []vma) bool {
+	next := ar.Start
+	for _, v := range vs {
+		if v.ar.Start != next {
+			return true
+		}
+		next = v.ar.End
+	}
+	return next != ar.End
+}

@@ -1,0 +1,82 @@
+// Package syscalls installs the Peios memory layer into the Sentry's syscall
+// tables. Each handler only decodes its arguments, calls the verb of
+// github.com/peios/runsc-peios/pkg/sentry/mm that implements the rule, and
+// returns its result; gVisor's own handler, kept as the continuation, does
+// the page-level work.
+package syscalls
+
+import (
+	"fmt"
+
+	"gvisor.dev/gvisor/pkg/sentry/kernel"
+	"gvisor.dev/gvisor/pkg/sentry/syscalls/linux"
+)
+
+// wrap builds a Peios handler around gVisor's handler orig.
+type wrap func(orig kernel.SyscallFn) kernel.SyscallFn
+
+// wrapped lists gVisor's syscalls, by name, that the Peios layer gates.
+// Names missing from a table (fork and vfork on ARM64) are skipped there.
+var wrapped = map[string]wrap{
+	"mmap":          mmap,
+	"munmap":        munmap,
+	"mprotect":      mprotect,
+	"pkey_mprotect": pkeyMprotect,
+	"mremap":        mremap,
+	"madvise":       madvise,
+	"brk":           brk,
+	"shmdt":         shmdt,
+	"io_destroy":    ioDestroy,
+	"clone":         clone,
+	"clone3":        clone3,
+	"fork":          fork,
+	"vfork":         fork,
+	"execve":        execve,
+	"execveat":      execve,
+	"prctl":         prctl,
+	"mbind":         mbind,
+	"set_mempolicy": setMempolicy,
+	"get_mempolicy": getMempolicy,
+}
+
+// Numbers of the syscalls gVisor does not have; the same on both
+// architectures.
+const (
+	sysMseal      = 462
+	sysKacsSetPSB = 1005
+)
+
+// added lists the syscalls the Peios layer adds.
+var added = map[uintptr]kernel.Syscall{
+	sysMseal:      {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
+	sysKacsSetPSB: {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
+}
+
+// Install puts the Peios handlers into gVisor's AMD64 and ARM64 tables. It
+// must run before the kernel starts (before runsc's boot command creates
+// it). Each replaced entry keeps its name, support level and trace point;
+// only its handler changes.
+func Install() error {
+	for _, table := range []*kernel.SyscallTable{linux.AMD64, linux.ARM64} {
+		for name, w := range wrapped {
+			nr, err := table.LookupNo(name)
+			if err != nil {
+				if name == "fork" || name == "vfork" {
+					continue
+				}
+				return fmt.Errorf("installing the Peios handler for %s on %v: %w", name, table.Arch, err)
+			}
+			sc := table.Table[nr]
+			sc.Fn = w(sc.Fn)
+			table.Table[nr] = sc
+		}
+		for nr, sc := range added {
+			if have, ok := table.Table[nr]; ok {
+				return fmt.Errorf("syscall %d on %v is already %q; cannot add %q", nr, table.Arch, have.Name, sc.Name)
+			}
+			table.Table[nr] = sc
+		}
+		table.Init()
+	}
+	return nil
+}

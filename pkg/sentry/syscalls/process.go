@@ -1,0 +1,116 @@
+package syscalls
+
+import (
+	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"gvisor.dev/gvisor/pkg/hostarch"
+	"gvisor.dev/gvisor/pkg/sentry/arch"
+	"gvisor.dev/gvisor/pkg/sentry/kernel"
+
+	"github.com/peios/runsc-peios/pkg/security"
+	"github.com/peios/runsc-peios/pkg/sentry/mm"
+)
+
+// spawn runs gVisor's clone-family handler orig under the caller's address
+// space lock, so the child copies no half-applied Peios change, after
+// checking the NO_CHILD mitigation for a new process.
+func spawn(orig kernel.SyscallFn, t *kernel.Task, sysno uintptr, args arch.SyscallArguments, newProcess bool) (uintptr, *kernel.SyscallControl, error) {
+	s := mm.LockAddressSpace(t)
+	defer s.Unlock()
+	if newProcess && !mm.ForkAllowed(t) {
+		return 0, nil, linuxerr.EPERM
+	}
+	return orig(t, sysno, args)
+}
+
+func clone(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return spawn(orig, t, sysno, args, args[0].Uint64()&linux.CLONE_THREAD == 0)
+	}
+}
+
+func clone3(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		// struct clone_args starts with the u64 flags. If it cannot be read,
+		// gVisor's handler reports that.
+		var flags [8]byte
+		if _, err := t.CopyInBytes(args[0].Pointer(), flags[:]); err != nil {
+			return orig(t, sysno, args)
+		}
+		f := hostarch.ByteOrder.Uint64(flags[:])
+		return spawn(orig, t, sysno, args, f&linux.CLONE_THREAD == 0)
+	}
+}
+
+func fork(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return spawn(orig, t, sysno, args, true)
+	}
+}
+
+func execve(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		s := mm.LockAddressSpace(t)
+		defer s.Unlock()
+		r, ctrl, err := orig(t, sysno, args)
+		if err == nil {
+			mm.ExecCompleted(t)
+		}
+		return r, ctrl, err
+	}
+}
+
+func prctl(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		switch args[0].Int() {
+		case mm.PR_SET_DYNAMIC_CODE_POLICY:
+			return 0, nil, mm.SetDynamicCodePolicy(t, args[1].Uint64(), args[2].Uint64(), args[3].Uint64(), args[4].Uint64())
+		case mm.PR_GET_DYNAMIC_CODE_POLICY:
+			if args[1].Uint64()|args[2].Uint64()|args[3].Uint64()|args[4].Uint64() != 0 {
+				return 0, nil, linuxerr.EINVAL
+			}
+			return mm.DynamicCodePolicy(t), nil, nil
+		}
+		return orig(t, sysno, args)
+	}
+}
+
+// kacsSetPSB implements kacs_set_psb(pidfd, mitigations) (spec §4.3) for the
+// calling process (pidfd -1, or a pidfd naming the caller). Changing another
+// process needs the cross-process gate of the KACS security model, which
+// this layer does not have yet; such a request is denied with EACCES.
+func kacsSetPSB(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+	pidfd := args[0].Int()
+	req := security.Mitigation(args[1].Uint())
+	if req&^security.MitigationAll != 0 {
+		return 0, nil, linuxerr.EINVAL
+	}
+	if pidfd != -1 {
+		tg, _, err := t.ThreadGroupFromPIDFD(pidfd)
+		if err != nil {
+			return 0, nil, err
+		}
+		if tg != t.ThreadGroup() {
+			return 0, nil, linuxerr.EACCES
+		}
+	}
+	return 0, nil, mm.SetOwnMitigations(t, req)
+}
+
+func mbind(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return 0, nil, mm.Mbind(t, args[0].Pointer(), args[1].Uint64(), func() error { return call(orig, t, sysno, args) })
+	}
+}
+
+func setMempolicy(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return 0, nil, mm.SetMempolicy(t, func() error { return call(orig, t, sysno, args) })
+	}
+}
+
+func getMempolicy(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return 0, nil, mm.GetMempolicy(t, args[3].Pointer(), args[4].Uint(), func() error { return call(orig, t, sysno, args) })
+	}
+}

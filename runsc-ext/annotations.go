@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/peios/runsc-peios/pkg/sentry/mm"
+)
+
+// annotationPrefix starts every Peios annotation key (DECISIONS D6).
+const annotationPrefix = "dev.peios.mm/"
+
+// annotationWX is the W^X policy annotation.
+const annotationWX = annotationPrefix + "wx"
+
+// containerPolicy returns the policy of a container: the sandbox policy with
+// the container's annotations applied. An unknown dev.peios.mm/ key or a bad
+// value is an error naming the key and what it accepts.
+func containerPolicy(sandbox mm.Policy, annotations map[string]string) (mm.Policy, error) {
+	p := sandbox
+	for key, value := range annotations {
+		if !strings.HasPrefix(key, annotationPrefix) {
+			continue
+		}
+		switch key {
+		case annotationWX:
+			wx, err := mm.ParseWXPolicy(value)
+			if err != nil {
+				return p, fmt.Errorf("annotation %s: %v", key, err)
+			}
+			p.WX = wx
+		default:
+			return p, fmt.Errorf("annotation %s is not supported; supported: %s", key, annotationWX)
+		}
+	}
+	return p, nil
+}
+
+// configureSandbox sets the Sentry's policy in the boot process: the sandbox
+// policy from the flags, and the root container's from its annotations,
+// read from the spec file descriptor runsc hands to boot.
+func configureSandbox(args []string, cli peiosFlags) error {
+	f, err := sandboxFlags()
+	if err != nil {
+		return err
+	}
+	if cli.wx != "" {
+		f = cli
+	}
+	os.Setenv(envPolicy, f.wx)
+	sandbox, err := f.policy()
+	if err != nil {
+		return err
+	}
+	mm.SetSandboxPolicy(sandbox)
+
+	spec, cid, err := bootSpec(args)
+	if err != nil {
+		return err
+	}
+	p, err := containerPolicy(sandbox, spec.Annotations)
+	if err != nil {
+		return err
+	}
+	mm.SetContainerPolicy(cid, p)
+	return nil
+}
+
+// bootSpec reads the root container's spec from boot's --spec-fd, leaving
+// the file offset where it was, and returns it with the container ID (boot's
+// last argument).
+func bootSpec(args []string) (*specs.Spec, string, error) {
+	fd := -1
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "spec-fd="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, "", fmt.Errorf("boot --spec-fd=%q is not a number", v)
+			}
+			fd = n
+		}
+	}
+	if fd < 0 {
+		return nil, "", fmt.Errorf("boot has no --spec-fd")
+	}
+	file := os.NewFile(uintptr(fd), "spec")
+	var spec specs.Spec
+	raw := make([]byte, 0, 1<<16)
+	buf := make([]byte, 1<<16)
+	for off := int64(0); ; {
+		n, err := file.ReadAt(buf, off)
+		raw = append(raw, buf[:n]...)
+		off += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, "", fmt.Errorf("reading the container spec from fd %d: %v", fd, err)
+	}
+	return &spec, args[len(args)-1], nil
+}
+
+// checkBundleAnnotations validates the Peios annotations of the bundle that
+// create or run was given (--bundle, or the working directory).
+func checkBundleAnnotations(args []string, f peiosFlags) error {
+	sandbox, err := f.policy()
+	if err != nil {
+		return err
+	}
+	bundle := "."
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "bundle" || name == "b") {
+			if !hasValue && i+1 < len(args) {
+				value = args[i+1]
+			}
+			bundle = value
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil // runsc reports a missing or unreadable bundle itself.
+	}
+	var spec specs.Spec
+	if json.Unmarshal(raw, &spec) != nil {
+		return nil
+	}
+	_, err = containerPolicy(sandbox, spec.Annotations)
+	return err
+}

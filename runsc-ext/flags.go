@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/peios/runsc-peios/pkg/sentry/mm"
+)
+
+// peiosFlags are the runtime's own global flags. They set the sandbox policy;
+// a container's dev.peios.mm/* annotations override them.
+type peiosFlags struct {
+	// wx is --peios-wx: enforce (default), off or locked.
+	wx string
+}
+
+// flagWX is the name of the W^X policy flag.
+const flagWX = "peios-wx"
+
+// policy returns the sandbox policy the flags describe.
+func (f peiosFlags) policy() (mm.Policy, error) {
+	var p mm.Policy
+	if f.wx != "" {
+		wx, err := mm.ParseWXPolicy(f.wx)
+		if err != nil {
+			return p, fmt.Errorf("--%s: %v", flagWX, err)
+		}
+		p.WX = wx
+	}
+	return p, nil
+}
+
+// extractPeiosFlags removes the --peios-* flags from args (runsc's own flag
+// parser does not know them) and returns them. Both --name=value and
+// --name value are accepted, with one or two dashes.
+func extractPeiosFlags(args []string) ([]string, peiosFlags, error) {
+	var f peiosFlags
+	out := []string{args[0]}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || !strings.HasPrefix(name, "peios-") {
+			out = append(out, a)
+			continue
+		}
+		if name != flagWX {
+			return nil, f, fmt.Errorf("unknown flag -%s; the Peios flags are --%s=enforce|off|locked", name, flagWX)
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, f, fmt.Errorf("--%s needs a value: enforce, off or locked", name)
+			}
+			i++
+			value = args[i]
+		}
+		f.wx = value
+	}
+	if _, err := f.policy(); err != nil {
+		return nil, f, err
+	}
+	return out, f, nil
+}
+
+// subcommand returns the runsc subcommand named in args: the first argument
+// that is a known command rather than a flag or a flag's value.
+func subcommand(args []string) string {
+	for _, a := range args[1:] {
+		switch a {
+		case "boot", "create", "run", "do", "restore", "exec", "start", "checkpoint":
+			return a
+		}
+	}
+	return ""
+}
+
+// wantsVersion reports whether args ask for the version (and nothing else).
+func wantsVersion(args []string) bool {
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			return false
+		}
+		if a == "--version" || a == "-version" {
+			return true
+		}
+	}
+	return false
+}
+
+// envPolicy carries the flags' policy across the boot process's re-exec of
+// itself (runsc re-executes the sandbox with its environment after setting up
+// its root), where the parent's command line can no longer be read.
+const envPolicy = "RUNSC_PEIOS_WX"
+
+// sandboxFlags recovers the Peios flags in the sandbox (boot) process. runsc
+// starts it with a command line of its own, without our flags, and an empty
+// environment; the flags are on the command line of the runsc-peios
+// process that started it (create, run, do or restore), its parent.
+func sandboxFlags() (peiosFlags, error) {
+	if wx, ok := os.LookupEnv(envPolicy); ok {
+		return peiosFlags{wx: wx}, nil
+	}
+	ppid := os.Getppid()
+	self, err1 := os.Stat("/proc/self/exe")
+	parent, err2 := os.Stat(fmt.Sprintf("/proc/%d/exe", ppid))
+	if err1 != nil || err2 != nil || !os.SameFile(self, parent) {
+		// Not started by runsc-peios: no flags were given.
+		return peiosFlags{}, nil
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid))
+	if err != nil {
+		return peiosFlags{}, fmt.Errorf("reading the flags of the runsc-peios process %d: %v", ppid, err)
+	}
+	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+	_, f, err := extractPeiosFlags(args)
+	return f, err
+}

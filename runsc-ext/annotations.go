@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
@@ -89,17 +90,24 @@ func bootSpec(args []string) (*specs.Spec, string, error) {
 	if fd < 0 {
 		return nil, "", fmt.Errorf("boot has no --spec-fd")
 	}
-	file := os.NewFile(uintptr(fd), "spec")
+	// Read with pread on the bare descriptor: an os.File would close it
+	// when garbage-collected, under runsc's feet.
 	var spec specs.Spec
-	raw := make([]byte, 0, 1<<16)
+	var raw []byte
 	buf := make([]byte, 1<<16)
 	for off := int64(0); ; {
-		n, err := file.ReadAt(buf, off)
-		raw = append(raw, buf[:n]...)
-		off += int64(n)
+		n, err := unix.Pread(fd, buf, off)
+		if err == unix.EINTR {
+			continue
+		}
 		if err != nil {
+			return nil, "", fmt.Errorf("reading the container spec from fd %d: %v", fd, err)
+		}
+		if n == 0 {
 			break
 		}
+		raw = append(raw, buf[:n]...)
+		off += int64(n)
 	}
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		return nil, "", fmt.Errorf("reading the container spec from fd %d: %v", fd, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
@@ -95,17 +96,16 @@ const envPolicy = "RUNSC_PEIOS_WX"
 // sandboxFlags recovers the Peios flags in the sandbox (boot) process. runsc
 // starts it with a command line of its own, without our flags, and an empty
 // environment; the flags are on the command line of the runsc-peios
-// process that started it (create, run, do or restore), its parent.
+// process that started it (create, run, do or restore), its parent. (The
+// sandbox runs from a sealed copy of the binary, so the two executables
+// cannot be compared.)
 func sandboxFlags() (peiosFlags, error) {
 	if wx, ok := os.LookupEnv(envPolicy); ok {
 		return peiosFlags{wx: wx}, nil
 	}
-	ppid := os.Getppid()
-	self, err1 := os.Stat("/proc/self/exe")
-	parent, err2 := os.Stat(fmt.Sprintf("/proc/%d/exe", ppid))
-	if err1 != nil || err2 != nil || !os.SameFile(self, parent) {
-		// Not started by runsc-peios: no flags were given.
-		return peiosFlags{}, nil
+	ppid, err := parentPID()
+	if err != nil {
+		return peiosFlags{}, err
 	}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid))
 	if err != nil {
@@ -114,4 +114,21 @@ func sandboxFlags() (peiosFlags, error) {
 	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
 	_, f, err := extractPeiosFlags(args)
 	return f, err
+}
+
+// parentPID returns the PID of this process's parent as the host's /proc
+// sees it. getppid is no use here: the sandbox process runs in a new PID
+// namespace, where its parent has no PID. /proc/self/stat reports the parent
+// in the PID namespace of the /proc mount, the host's at this point of boot.
+func parentPID() (int, error) {
+	raw, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, fmt.Errorf("finding the runsc-peios process that started the sandbox: %v", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if len(fields) < 2 {
+		return 0, fmt.Errorf("finding the runsc-peios process that started the sandbox: /proc/self/stat is %q", raw)
+	}
+	return strconv.Atoi(fields[1]) // fields[0] is the state.
 }

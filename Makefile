@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/runsc-peios
 RUNTIME := $(abspath $(BIN))
 
-.PHONY: build demo test unit conformance check bench clean
+.PHONY: build demo test check bazel bench clean
 
 # build compiles the runtime: gVisor's runsc plus the Peios memory layer.
 build:
@@ -25,11 +25,28 @@ demo: build
 test: build check
 	RUNSC_PEIOS=$(RUNTIME) $(GO) test -count=1 -timeout 60m ./...
 
-# check fails if the code is not gofmt- and vet-clean.
-check:
+# check fails if the code is not gofmt- and vet-clean, or if the Bazel files
+# are not what gazelle generates from the Go packages and go.mod.
+check: bazel
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on: $$out"; exit 1; fi
 	$(GO) vet ./...
+	@out=$$(git status --porcelain -- '*BUILD.bazel' WORKSPACE deps.bzl); \
+	  if [ -n "$$out" ]; then echo "Bazel files out of step with the Go packages (run make bazel and commit):"; echo "$$out"; exit 1; fi
+
+# bazel regenerates BUILD.bazel files and deps.bzl with gazelle (pinned).
+# gazelle warns that it cannot place the standard package "weak"; the
+# generated files are right regardless.
+GAZELLE := $(GO) run github.com/bazelbuild/bazel-gazelle/cmd/gazelle@v0.53.0
+bazel:
+	@$(GAZELLE) update-repos -from_file=go.mod -to_macro=deps.bzl%go_dependencies 2>&1 | grep -v 'import weak' || true
+	@$(GAZELLE) -repo_root . 2>&1 | grep -v 'import weak' || true
 
 clean:
 	rm -rf bin
+
+# bench builds stock runsc and runsc-peios and compares memory-syscall costs
+# under systrap (see test/bench). Pass flags with BENCHFLAGS, e.g.
+# make bench BENCHFLAGS="-skip-build -reps 3".
+bench:
+	$(GO) run ./test/bench $(BENCHFLAGS)

@@ -39,8 +39,11 @@ check: bazel
 # generated files are right regardless.
 GAZELLE := $(GO) run github.com/bazelbuild/bazel-gazelle/cmd/gazelle@v0.53.0
 bazel:
-	@$(GAZELLE) update-repos -from_file=go.mod -to_macro=deps.bzl%go_dependencies 2>&1 | grep -v 'import weak' || true
-	@$(GAZELLE) -repo_root . 2>&1 | grep -v 'import weak' || true
+	@for args in "update-repos -from_file=go.mod -to_macro=deps.bzl%go_dependencies" "-repo_root ."; do \
+	  out=$$($(GAZELLE) $$args 2>&1); rc=$$?; \
+	  echo "$$out" | grep -v 'import weak' | grep . ; \
+	  [ $$rc -eq 0 ] || { echo "gazelle $$args failed"; exit 1; }; \
+	done; true
 
 clean:
 	rm -rf bin

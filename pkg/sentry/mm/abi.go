@@ -2,7 +2,6 @@ package mm
 
 import (
 	"gvisor.dev/gvisor/pkg/hostarch"
-	"gvisor.dev/gvisor/pkg/sentry/kernel"
 )
 
 // ABI values that gVisor's abi/linux package does not define (spec §2).
@@ -25,20 +24,6 @@ const (
 	// READ_IMPLIES_EXEC is the personality bit of §7.1.
 	READ_IMPLIES_EXEC = 0x0400000
 )
-
-// lock locks and returns the Space of t's address space.
-func lock(t *kernel.Task) *Space {
-	s := spaceOf(t.MemoryManager())
-	s.mu.Lock()
-	return s
-}
-
-// Unlock releases a Space taken by LockAddressSpace.
-func (s *Space) Unlock() { s.mu.Unlock() }
-
-// LockAddressSpace locks the Space of t's address space for a syscall that
-// must not interleave with the layer's check-and-act sequences (clone).
-func LockAddressSpace(t *kernel.Task) *Space { return lock(t) }
 
 // pageRange converts addr and a byte length to a page-aligned range,
 // rounding the length up. ok is false if the rounding or the end wraps.

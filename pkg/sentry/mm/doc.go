@@ -24,12 +24,12 @@
 //
 // Lock order:
 //
-//	Space.mu (this package, one per address space)
+//	spaceLock.mu (this package, one per address space)
 //	  gVisor's mm.MemoryManager.mappingMu
 //	    gVisor's mm.MemoryManager.activeMu
 //	  kernel.Task.mu (via Task.NumaPolicy / SetNumaPolicy)
 //
-// Every syscall this layer gates takes Space.mu of the caller's address space
+// Every syscall this layer gates takes spaceLock.mu of the caller's address space
 // for the whole of its check and its act, so no other thread can change a
 // mapping between the two. clone, fork and vfork also hold it, so a child
 // never copies a half-applied change. gVisor's own locks are taken inside the

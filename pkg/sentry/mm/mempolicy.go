@@ -3,7 +3,7 @@ package mm
 // The mempolicy syscalls see the NUMA nodemasks that also carry the Peios
 // bits (vmabits.go, process.go). gVisor's own handlers do the work; these
 // wrappers hide the bits from get_mempolicy and keep them across
-// set_mempolicy and mbind. Each runs under Space.mu, so no Peios check sees
+// set_mempolicy and mbind. Each runs under spaceLock.mu, so no Peios check sees
 // the moment in which the bits are hidden or rewritten.
 
 import (
@@ -16,7 +16,7 @@ import (
 // task (or, with MPOL_F_ADDR, of the VMA at addr) hidden.
 func GetMempolicy(t *kernel.Task, addr hostarch.Addr, flags uint32, do func() error) error {
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if flags&linux.MPOL_F_ADDR == 0 || flags&linux.MPOL_F_MEMS_ALLOWED != 0 {
 		policy, mask := t.NumaPolicy()
 		t.SetNumaPolicy(policy, mask&^peiosBits)
@@ -40,7 +40,7 @@ func GetMempolicy(t *kernel.Task, addr hostarch.Addr, flags uint32, do func() er
 // bits.
 func SetMempolicy(t *kernel.Task, do func() error) error {
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	_, before := t.NumaPolicy()
 	err := do()
 	policy, mask := t.NumaPolicy()
@@ -52,7 +52,7 @@ func SetMempolicy(t *kernel.Task, do func() error) error {
 // the Peios bits of every VMA it touched.
 func Mbind(t *kernel.Task, addr hostarch.Addr, length uint64, do func() error) error {
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	ar, ok := pageRange(addr, length)
 	if !ok || !addr.IsPageAligned() {
 		return do() // gVisor refuses it before touching a VMA.

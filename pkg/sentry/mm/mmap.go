@@ -82,7 +82,7 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 	}
 
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if wxRefusesMap(at) && wxActive(t, processOf(t)) {
 		return 0, refuseWX(t, "mmap", req.Addr, at)
 	}
@@ -109,8 +109,8 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 // fixedOverSealed reports whether the MAP_FIXED range of req holds a sealed
 // VMA. An invalid range holds none; gVisor will refuse it.
 //
-// Preconditions: s.mu is held.
-func (s *Space) fixedOverSealed(req MMapRequest) bool {
+// Preconditions: s is locked.
+func (s Space) fixedOverSealed(req MMapRequest) bool {
 	ar, ok := pageRange(req.Addr, req.Length)
 	if !ok || ar.Length() == 0 || ar.End > TaskSize || !req.Addr.IsPageAligned() {
 		return false

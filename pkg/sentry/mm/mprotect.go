@@ -23,6 +23,7 @@ package mm
 
 import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/context"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/hostarch"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
@@ -65,7 +66,7 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 		Execute: prot&linux.PROT_EXEC != 0,
 	}
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if growsDown {
 		// The range starts at the start of the first VMA at or above addr;
 		// gVisor checks that VMA is a grows-down one.
@@ -97,7 +98,7 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 		if !v.allows(want) {
 			return linuxerr.EACCES
 		}
-		if wx && wxRefusesProtect(v, want) {
+		if wx && (wxRefusesProtect(v, want) || want.Execute && s.writable(t, v)) {
 			return refuseWX(t, "mprotect", v.ar.Start, want)
 		}
 		if v.sealed() {
@@ -107,11 +108,11 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 	if next != ar.End {
 		return linuxerr.ENOMEM
 	}
-	if err := s.apply(vs, at, impliesExec, growsDown, do); err != nil {
+	if err := s.apply(t, vs, at, impliesExec, growsDown, do); err != nil {
 		return err
 	}
 	for _, v := range vs {
-		s.setVMABits(v, protBits, protMask(effectiveProt(v, at, impliesExec)))
+		s.setVMABits(v, protBits, protMaskAfter(v, effectiveProt(v, at, impliesExec)))
 	}
 	return nil
 }
@@ -125,11 +126,17 @@ func effectiveProt(v vma, at hostarch.AccessType, impliesExec bool) hostarch.Acc
 	return at
 }
 
-// apply has do change the protection of the validated VMAs vs, and puts
-// every VMA back if gVisor refuses part of the change.
+// apply has do change the protection of the validated VMAs vs. gVisor
+// checks a VMA's maximum protection before changing it, so a refusal leaves a
+// single VMA untouched; over several VMAs it may come after earlier ones were
+// changed, so their real protection is read first and put back (D4).
 //
-// Preconditions: s.mu is held.
-func (s *Space) apply(vs []vma, at hostarch.AccessType, impliesExec, growsDown bool, do ProtectFunc) error {
+// Preconditions: s is locked.
+func (s Space) apply(ctx context.Context, vs []vma, at hostarch.AccessType, impliesExec, growsDown bool, do ProtectFunc) error {
+	var before []mapsEntry
+	if len(vs) > 1 {
+		before = s.mapsEntries(ctx)
+	}
 	var err error
 	if impliesExec {
 		for _, v := range vs {
@@ -141,9 +148,9 @@ func (s *Space) apply(vs []vma, at hostarch.AccessType, impliesExec, growsDown b
 		whole := hostarch.AddrRange{Start: vs[0].ar.Start, End: vs[len(vs)-1].ar.End}
 		err = do(whole, at, growsDown)
 	}
-	if err != nil {
+	if err != nil && before != nil {
 		for _, v := range vs {
-			do(v.ar, accessOf(v.mask), false)
+			do(v.ar, realProt(before, v), false)
 		}
 	}
 	return err

@@ -68,7 +68,7 @@ func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error))
 	}
 
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	vr, err := s.m.FindVMARange(req.OldAddr)
 	if err != nil {
 		return 0, linuxerr.EFAULT
@@ -77,7 +77,10 @@ func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error))
 	if mask&bitSealed != 0 {
 		return 0, linuxerr.EPERM
 	}
-	if newSize < oldSize && s.sealedIn(hostarch.AddrRange{Start: req.OldAddr + hostarch.Addr(newSize), End: oldAR.End}) {
+	// A shrink drops [OldAddr+newSize, oldAR.End); the part inside the
+	// source VMA was just found unsealed.
+	if tailStart := req.OldAddr + hostarch.Addr(newSize); newSize < oldSize && oldAR.End > vr.End &&
+		s.sealedIn(hostarch.AddrRange{Start: max(tailStart, vr.End), End: oldAR.End}) {
 		return 0, linuxerr.EPERM
 	}
 	if fixed && s.sealedIn(newAR) {

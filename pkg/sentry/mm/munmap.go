@@ -25,7 +25,7 @@ func MUnmap(t *kernel.Task, addr hostarch.Addr, length uint64, do func() error) 
 		return linuxerr.EINVAL
 	}
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if s.sealedIn(ar) {
 		return linuxerr.EPERM
 	}

@@ -2,7 +2,9 @@ package mm
 
 import (
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 )
 
 // WXPolicy is the sandbox's W^X policy (DECISIONS D1).
@@ -52,8 +54,9 @@ type Policy struct {
 	WX WXPolicy
 }
 
-var policies struct {
-	mu sync.RWMutex
+// policyTable is an immutable snapshot of the sandbox's policies, replaced
+// whole on every change so that the lookup on each syscall takes no lock.
+type policyTable struct {
 	// sandbox applies to containers without a policy of their own.
 	sandbox Policy
 	// containers maps a container ID to its policy (flags overridden by
@@ -61,30 +64,45 @@ var policies struct {
 	containers map[string]Policy
 }
 
+var (
+	// policiesMu serialises writers of policies.
+	policiesMu sync.Mutex
+	// policies is the current table.
+	policies atomic.Pointer[policyTable]
+)
+
+// updatePolicies replaces the table with a copy changed by f.
+func updatePolicies(f func(*policyTable)) {
+	policiesMu.Lock()
+	defer policiesMu.Unlock()
+	next := &policyTable{containers: make(map[string]Policy)}
+	if cur := policies.Load(); cur != nil {
+		next.sandbox = cur.sandbox
+		maps.Copy(next.containers, cur.containers)
+	}
+	f(next)
+	policies.Store(next)
+}
+
 // SetSandboxPolicy sets the policy of containers that have none of their
 // own. It is called once, before the kernel starts.
 func SetSandboxPolicy(p Policy) {
-	policies.mu.Lock()
-	defer policies.mu.Unlock()
-	policies.sandbox = p
+	updatePolicies(func(pt *policyTable) { pt.sandbox = p })
 }
 
 // SetContainerPolicy sets the policy of the container with ID cid.
 func SetContainerPolicy(cid string, p Policy) {
-	policies.mu.Lock()
-	defer policies.mu.Unlock()
-	if policies.containers == nil {
-		policies.containers = make(map[string]Policy)
-	}
-	policies.containers[cid] = p
+	updatePolicies(func(pt *policyTable) { pt.containers[cid] = p })
 }
 
 // policyFor returns the policy for processes of container cid.
 func policyFor(cid string) Policy {
-	policies.mu.RLock()
-	defer policies.mu.RUnlock()
-	if p, ok := policies.containers[cid]; ok {
+	pt := policies.Load()
+	if pt == nil {
+		return Policy{}
+	}
+	if p, ok := pt.containers[cid]; ok {
 		return p
 	}
-	return policies.sandbox
+	return pt.sandbox
 }

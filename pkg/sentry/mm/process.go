@@ -9,7 +9,7 @@ import (
 // it into a new task at clone (so a forked child holds exactly its parent's
 // state at the moment of the fork, even before clone returns), keeps it
 // across exec and saves it in checkpoints. All threads of a process carry the
-// same bits; setProcess writes them under Space.mu, which clone also holds,
+// same bits; setProcess writes them under spaceLock.mu, which clone also holds,
 // so no new thread can copy a stale value.
 const (
 	// procMitigationShift positions the PSB mitigation bits (§4.2, 10 bits).
@@ -40,7 +40,7 @@ func processOf(t *kernel.Task) process {
 
 // setProcess stores p on every thread of t's process.
 //
-// Preconditions: the Space.mu of t's address space is held.
+// Preconditions: t's address space is locked.
 func setProcess(t *kernel.Task, p process) {
 	t.ThreadGroup().ForEachTask(func(o *kernel.Task) bool {
 		policy, mask := o.NumaPolicy()

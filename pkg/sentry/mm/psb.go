@@ -26,9 +26,8 @@ func SetOwnMitigations(t *kernel.Task, req security.Mitigation) error {
 	if req&^security.MitigationAll != 0 {
 		return linuxerr.EINVAL
 	}
-	s := spaceOf(t.MemoryManager())
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := lock(t)
+	defer s.Unlock()
 	p := processOf(t)
 	have := security.Mitigation(p.mitigations())
 	add := req.Normalize() &^ have
@@ -59,8 +58,8 @@ func ForkAllowed(t *kernel.Task) bool {
 
 // anyExecutableFile reports whether a file-backed VMA is executable.
 //
-// Preconditions: s.mu is held.
-func (s *Space) anyExecutableFile(t *kernel.Task) bool {
+// Preconditions: s is locked.
+func (s Space) anyExecutableFile(t *kernel.Task) bool {
 	found := false
 	s.m.ReadMapsDataInto(t, func(_, _ hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, ino uint64, path string) {
 		fileBacked := ino != 0 && path != "" && !strings.HasPrefix(path, "[")

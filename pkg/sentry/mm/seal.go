@@ -46,7 +46,7 @@ func MSeal(t *kernel.Task, addr hostarch.Addr, length uint64, flags uint64) erro
 		return nil
 	}
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	// First pass: only look.
 	var buf [8]vma
 	vs := s.collectTracked(t, ar, buf[:0])
@@ -60,8 +60,8 @@ func MSeal(t *kernel.Task, addr hostarch.Addr, length uint64, flags uint64) erro
 
 // sealedIn reports whether any VMA overlapping ar is sealed.
 //
-// Preconditions: s.mu is held.
-func (s *Space) sealedIn(ar hostarch.AddrRange) bool {
+// Preconditions: s is locked.
+func (s Space) sealedIn(ar hostarch.AddrRange) bool {
 	var buf [8]vma
 	for _, v := range s.collect(ar, buf[:0]) {
 		if v.sealed() {
@@ -100,7 +100,7 @@ func MAdvise(t *kernel.Task, addr hostarch.Addr, length uint64, advice int32, do
 		return nil
 	}
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if s.sealedIn(ar) {
 		return linuxerr.EPERM
 	}
@@ -111,7 +111,7 @@ func MAdvise(t *kernel.Task, addr hostarch.Addr, length uint64, advice int32, do
 // leaves the break unchanged, and a grown heap is tracked.
 func Brk(t *kernel.Task, addr hostarch.Addr, do func() hostarch.Addr) hostarch.Addr {
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	cur, _ := s.m.Brk(t, 0) // Fails by design and returns the break.
 	curPage, _ := cur.RoundUp()
 	if addr < cur {
@@ -130,7 +130,7 @@ func Brk(t *kernel.Task, addr hostarch.Addr, do func() hostarch.Addr) hostarch.A
 // io_destroy is about to remove, is sealed; else it has do remove it.
 func DetachCheck(t *kernel.Task, addr hostarch.Addr, do func() error) error {
 	s := lock(t)
-	defer s.mu.Unlock()
+	defer s.Unlock()
 	if vr, err := s.m.FindVMARange(addr); err == nil && s.sealedIn(vr) {
 		return linuxerr.EPERM
 	}

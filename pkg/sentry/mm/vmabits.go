@@ -26,17 +26,21 @@ const (
 	bitTracked uint64 = 1 << 63
 	// bitSealed is the mseal state (§12). Never cleared.
 	bitSealed uint64 = 1 << 62
-	// bitRead, bitWrite and bitExec mirror the VMA's current protection, as
-	// W^X (§7.4) must see it; gVisor exports no way to read it per VMA.
-	bitRead  uint64 = 1 << 61
+	// bitExec is set exactly when the VMA is executable, as W^X (§7.4)
+	// must know; gVisor exports no way to read a VMA's protection.
+	bitExec uint64 = 1 << 61
+	// bitWrite is set whenever the VMA is writable, and may stay set after
+	// write access is removed: clearing it would cost a VMA update on every
+	// R <-> RW toggle, a common pattern, while the only rule that asks
+	// (adding PROT_EXEC to a writable VMA) is rare and then checks the real
+	// protection (writable). A clear bit means "not writable".
 	bitWrite uint64 = 1 << 60
-	bitExec  uint64 = 1 << 59
 	// bitNoMayWrite and bitNoMayExec are the cleared "may" bits of the
 	// VMA's maximum protection (§7.2).
 	bitNoMayWrite uint64 = 1 << 58
 	bitNoMayExec  uint64 = 1 << 57
 
-	protBits = bitRead | bitWrite | bitExec
+	protBits = bitWrite | bitExec
 )
 
 // vma is the Peios view of one VMA, or of the part of it inside a range.
@@ -46,22 +50,19 @@ type vma struct {
 	mask   uint64 // the whole nodemask, user and Peios bits
 }
 
-func (v vma) tracked() bool    { return v.mask&bitTracked != 0 }
-func (v vma) sealed() bool     { return v.mask&bitSealed != 0 }
-func (v vma) writable() bool   { return v.mask&bitWrite != 0 }
-func (v vma) executable() bool { return v.mask&bitExec != 0 }
+func (v vma) tracked() bool       { return v.mask&bitTracked != 0 }
+func (v vma) sealed() bool        { return v.mask&bitSealed != 0 }
+func (v vma) mayBeWritable() bool { return v.mask&bitWrite != 0 }
+func (v vma) executable() bool    { return v.mask&bitExec != 0 }
 
 // allows reports whether the VMA's maximum protection allows at.
 func (v vma) allows(at hostarch.AccessType) bool {
 	return !(at.Write && v.mask&bitNoMayWrite != 0) && !(at.Execute && v.mask&bitNoMayExec != 0)
 }
 
-// protMask returns the nodemask bits that record protection at.
+// protMask returns the nodemask bits that record protection at exactly.
 func protMask(at hostarch.AccessType) uint64 {
 	var b uint64
-	if at.Read {
-		b |= bitRead
-	}
 	if at.Write {
 		b |= bitWrite
 	}
@@ -71,9 +72,11 @@ func protMask(at hostarch.AccessType) uint64 {
 	return b
 }
 
-// accessOf decodes protection bits into an AccessType.
-func accessOf(mask uint64) hostarch.AccessType {
-	return hostarch.AccessType{Read: mask&bitRead != 0, Write: mask&bitWrite != 0, Execute: mask&bitExec != 0}
+// protMaskAfter returns the protection bits of v once its protection is
+// changed to at: exact, except that a bitWrite already set is kept (see
+// bitWrite).
+func protMaskAfter(v vma, at hostarch.AccessType) uint64 {
+	return protMask(at) | v.mask&bitWrite
 }
 
 // collect appends to buf the VMAs overlapping ar in address order, each
@@ -81,8 +84,15 @@ func accessOf(mask uint64) hostarch.AccessType {
 // the first or after the last). It costs O(log n) per VMA in ar, plus a
 // binary search per hole, independent of the number of VMAs outside ar.
 //
-// Preconditions: s.mu is held.
-func (s *Space) collect(ar hostarch.AddrRange, buf []vma) []vma {
+// Preconditions: s is locked.
+func (s Space) collect(ar hostarch.AddrRange, buf []vma) []vma {
+	if ar.Length() == hostarch.PageSize {
+		// A page lies in one VMA or none: one lookup is enough.
+		if policy, mask, err := s.m.NumaPolicy(ar.Start); err == nil {
+			buf = append(buf, vma{ar: ar, policy: policy, mask: mask})
+		}
+		return buf
+	}
 	for a := ar.Start; a < ar.End; {
 		vr, err := s.m.FindVMARange(a)
 		if err != nil {
@@ -105,7 +115,7 @@ func (s *Space) collect(ar hostarch.AddrRange, buf []vma) []vma {
 
 // nextMapped returns the lowest mapped address in [a, end), by binary search
 // on the mapped size of sub-ranges.
-func (s *Space) nextMapped(a, end hostarch.Addr) (hostarch.Addr, bool) {
+func (s Space) nextMapped(a, end hostarch.Addr) (hostarch.Addr, bool) {
 	if s.m.VirtualMemorySizeRange(hostarch.AddrRange{Start: a, End: end}) == 0 {
 		return 0, false
 	}
@@ -124,8 +134,8 @@ func (s *Space) nextMapped(a, end hostarch.Addr) (hostarch.Addr, bool) {
 // collectTracked is collect, first adopting untracked VMAs so that every
 // returned VMA has valid Peios bits.
 //
-// Preconditions: s.mu is held.
-func (s *Space) collectTracked(ctx context.Context, ar hostarch.AddrRange, buf []vma) []vma {
+// Preconditions: s is locked.
+func (s Space) collectTracked(ctx context.Context, ar hostarch.AddrRange, buf []vma) []vma {
 	vs := s.collect(ar, buf)
 	for _, v := range vs {
 		if !v.tracked() {
@@ -141,17 +151,9 @@ func (s *Space) collectTracked(ctx context.Context, ar hostarch.AddrRange, buf [
 // and whenever gVisor created a VMA on its own; its cost is linear in the
 // number of VMAs, which is why the bits are kept up to date everywhere else.
 //
-// Preconditions: s.mu is held.
-func (s *Space) adopt(ctx context.Context) {
-	type entry struct {
-		ar   hostarch.AddrRange
-		prot hostarch.AccessType
-	}
-	var entries []entry
-	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, _ uint64, _ string) {
-		entries = append(entries, entry{hostarch.AddrRange{Start: start, End: end}, perms})
-	})
-	for _, e := range entries {
+// Preconditions: s is locked.
+func (s Space) adopt(ctx context.Context) {
+	for _, e := range s.mapsEntries(ctx) {
 		policy, mask, err := s.m.NumaPolicy(e.ar.Start)
 		if err != nil || mask&bitTracked != 0 {
 			continue // [vsyscall] has no VMA.
@@ -160,18 +162,61 @@ func (s *Space) adopt(ctx context.Context) {
 	}
 }
 
+// mapsEntry is one VMA as gVisor's maps data shows it.
+type mapsEntry struct {
+	ar   hostarch.AddrRange
+	prot hostarch.AccessType
+}
+
+// mapsEntries returns every VMA with its real protection. It is linear in
+// the number of VMAs, so only rare paths use it.
+//
+// Preconditions: s is locked.
+func (s Space) mapsEntries(ctx context.Context) []mapsEntry {
+	var entries []mapsEntry
+	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, _ uint64, _ string) {
+		entries = append(entries, mapsEntry{hostarch.AddrRange{Start: start, End: end}, perms})
+	})
+	return entries
+}
+
+// realProt returns the real protection of the VMA holding v.
+func realProt(entries []mapsEntry, v vma) hostarch.AccessType {
+	for _, e := range entries {
+		if e.ar.Contains(v.ar.Start) {
+			return e.prot
+		}
+	}
+	return hostarch.NoAccess
+}
+
+// writable reports whether v is really writable now, and clears a stale
+// bitWrite so the next question is cheap.
+//
+// Preconditions: s is locked.
+func (s Space) writable(ctx context.Context, v vma) bool {
+	if !v.mayBeWritable() {
+		return false
+	}
+	if realProt(s.mapsEntries(ctx), v).Write {
+		return true
+	}
+	s.setVMABits(v, bitWrite, 0)
+	return false
+}
+
 // setBits replaces, on every VMA in vs, the Peios bits selected by which
 // with those in bits, keeping the user's NUMA policy.
 //
-// Preconditions: s.mu is held; vs came from collect under the same hold.
-func (s *Space) setBits(vs []vma, which, bits uint64) {
+// Preconditions: s is locked; vs came from collect under the same hold.
+func (s Space) setBits(vs []vma, which, bits uint64) {
 	for _, v := range vs {
 		s.setVMABits(v, which, bits)
 	}
 }
 
 // setVMABits is setBits for one VMA.
-func (s *Space) setVMABits(v vma, which, bits uint64) {
+func (s Space) setVMABits(v vma, which, bits uint64) {
 	if mask := v.mask&^which | bits&which; mask != v.mask {
 		s.m.SetNumaPolicy(v.ar.Start, uint64(v.ar.Length()), v.policy, mask)
 	}
@@ -180,8 +225,8 @@ func (s *Space) setVMABits(v vma, which, bits uint64) {
 // track marks the fresh mapping ar, just created by gVisor, with its Peios
 // bits.
 //
-// Preconditions: s.mu is held; ar is exactly one new mapping.
-func (s *Space) track(ar hostarch.AddrRange, prot hostarch.AccessType, extra uint64) {
+// Preconditions: s is locked; ar is exactly one new mapping.
+func (s Space) track(ar hostarch.AddrRange, prot hostarch.AccessType, extra uint64) {
 	policy, mask, err := s.m.NumaPolicy(ar.Start)
 	if err != nil {
 		return

@@ -64,9 +64,11 @@ func wxRefusesMap(at hostarch.AccessType) bool {
 	return at.Write && at.Execute
 }
 
-// wxRefusesProtect applies rules 2a-2c to changing v to protection at.
+// wxRefusesProtect applies rules 2a and 2c to changing v to protection at.
+// Rule 2b (a writable VMA made executable) needs the VMA's real protection:
+// see Space.writable.
 func wxRefusesProtect(v vma, at hostarch.AccessType) bool {
-	return (at.Write && at.Execute) || (v.writable() && at.Execute) || (v.executable() && at.Write)
+	return (at.Write && at.Execute) || (v.executable() && at.Write)
 }
 
 // refusedOnce records the processes whose W^X refusal was already logged,
@@ -107,9 +109,8 @@ func SetDynamicCodePolicy(t *kernel.Task, allow, a3, a4, a5 uint64) error {
 	if allow > 1 || a3 != 0 || a4 != 0 || a5 != 0 {
 		return linuxerr.EINVAL
 	}
-	s := spaceOf(t.MemoryManager())
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := lock(t)
+	defer s.Unlock()
 	p := processOf(t)
 	if allow == 1 {
 		if wxLocked(t, p) {
@@ -139,8 +140,8 @@ func DynamicCodePolicy(t *kernel.Task) uintptr {
 // reads gVisor's maps data rather than the Peios bits, so it is exact even
 // for VMAs this layer has not adopted yet.
 //
-// Preconditions: s.mu is held.
-func (s *Space) anyWriteExec(ctx context.Context) bool {
+// Preconditions: s is locked.
+func (s Space) anyWriteExec(ctx context.Context) bool {
 	found := false
 	s.m.ReadMapsDataInto(ctx, func(_, _ hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, _ uint64, _ string) {
 		found = found || (perms.Write && perms.Execute)

@@ -43,9 +43,12 @@ func containerPolicy(sandbox mm.Policy, annotations map[string]string) (mm.Polic
 	return p, nil
 }
 
-// configureSandbox sets the Sentry's policy in the boot process: the sandbox
-// policy from the flags, and the root container's from its annotations,
-// read from the spec file descriptor runsc hands to boot.
+// configureSandbox sets the Sentry's policy in the boot process: the flags,
+// overridden by the annotations of the root container, read from the spec
+// descriptor runsc hands to boot. The result is the sandbox's policy: it
+// applies to the root container and to every container started in the
+// sandbox later (a pod's containers; with CRI the root container is the
+// pod sandbox, whose annotations are the Pod's).
 func configureSandbox(args []string, cli peiosFlags) error {
 	f, err := sandboxFlags()
 	if err != nil {
@@ -55,20 +58,19 @@ func configureSandbox(args []string, cli peiosFlags) error {
 		f = cli
 	}
 	os.Setenv(envPolicy, f.wx)
-	sandbox, err := f.policy()
+	flagPolicy, err := f.policy()
 	if err != nil {
 		return err
 	}
-	mm.SetSandboxPolicy(sandbox)
-
 	spec, cid, err := bootSpec(args)
 	if err != nil {
 		return err
 	}
-	p, err := containerPolicy(sandbox, spec.Annotations)
+	p, err := containerPolicy(flagPolicy, spec.Annotations)
 	if err != nil {
 		return err
 	}
+	mm.SetSandboxPolicy(p)
 	mm.SetContainerPolicy(cid, p)
 	return nil
 }

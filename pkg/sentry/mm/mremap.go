@@ -14,19 +14,25 @@ package mm
 //	7 shrink: a sealed VMA in the dropped tail               -> EPERM
 //	9 FIXED: a sealed VMA in the destination                 -> EPERM
 //
+//	8 old_size 0 (duplicate) of a private mapping            -> EINVAL
+//
 // Step 4 also keeps gVisor from unmapping everything above a huge old_size
-// (which would kill the caller). MREMAP_DONTUNMAP passes these checks and is
-// then refused with EINVAL, as gVisor has no way to leave the old range
-// mapped but empty.
+// (which would kill the caller).
+//
+// gVisor has no MREMAP_DONTUNMAP; moveKeepingSource builds it from two
+// gVisor moves.
 //
 // gVisor grows a mapping in place by creating a new VMA for the added part;
 // the Peios bits (and the NUMA policy) of the source VMA are re-applied there.
 
 import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
+	"gvisor.dev/gvisor/pkg/context"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/hostarch"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
+	"gvisor.dev/gvisor/pkg/sentry/memmap"
+	gmm "gvisor.dev/gvisor/pkg/sentry/mm"
 )
 
 // MRemapRequest is a decoded mremap(2) call.
@@ -86,8 +92,13 @@ func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error))
 	if fixed && s.sealedIn(newAR) {
 		return 0, linuxerr.EPERM
 	}
+	if oldSize == 0 && mayMove {
+		if e, _ := entryAt(s.mapsEntries(t), req.OldAddr); e.private {
+			return 0, linuxerr.EINVAL
+		}
+	}
 	if dontUnmap {
-		return 0, linuxerr.EINVAL
+		return s.moveKeepingSource(t, oldAR, req.NewAddr, fixed)
 	}
 	addr, err := do()
 	if err != nil {
@@ -98,4 +109,38 @@ func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error))
 		s.m.SetNumaPolicy(oldAR.End, newSize-oldSize, policy, mask)
 	}
 	return addr, nil
+}
+
+// moveKeepingSource implements MREMAP_DONTUNMAP (§8.3 step 11): the mapping
+// and its pages move to dest (a hint unless fixed), and the old range stays
+// mapped with the same attributes but none of the private pages, so private
+// anonymous memory refaults as zero and file or shared memory refaults from
+// its backing object. gVisor moves the VMA (pages and Peios bits) to dest,
+// then duplicates it back at the old range (an old_size 0 mremap, which
+// copies the VMA without its private pages). If the duplicate cannot be
+// made, the mapping is moved back and the call fails as a whole.
+//
+// Preconditions: s is locked; old is one VMA's range, checked as above.
+func (s Space) moveKeepingSource(ctx context.Context, old hostarch.AddrRange, dest hostarch.Addr, fixed bool) (hostarch.Addr, error) {
+	size := uint64(old.Length())
+	if !fixed {
+		// Reserve a free range, which the move then replaces.
+		a, err := s.m.MMap(ctx, memmap.MMapOpts{Length: size, Addr: dest, Private: true, MaxPerms: hostarch.AnyAccess})
+		if err != nil {
+			return 0, err
+		}
+		dest = a
+	}
+	moved, err := s.m.MRemap(ctx, old.Start, size, size, gmm.MRemapOpts{Move: gmm.MRemapMustMove, NewAddr: dest})
+	if err != nil {
+		if !fixed {
+			s.m.MUnmap(ctx, dest, size)
+		}
+		return 0, err
+	}
+	if _, err := s.m.MRemap(ctx, moved, 0, size, gmm.MRemapOpts{Move: gmm.MRemapMustMove, NewAddr: old.Start}); err != nil {
+		s.m.MRemap(ctx, moved, size, size, gmm.MRemapOpts{Move: gmm.MRemapMustMove, NewAddr: old.Start})
+		return 0, err
+	}
+	return moved, nil
 }

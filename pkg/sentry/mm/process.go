@@ -1,16 +1,22 @@
 package mm
 
 import (
+	"sync"
+
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 )
 
 // The per-process Peios state is kept in the high 32 bits of each task's
-// own NUMA nodemask, for the same reasons as the per-VMA state: gVisor copies
-// it into a new task at clone (so a forked child holds exactly its parent's
-// state at the moment of the fork, even before clone returns), keeps it
-// across exec and saves it in checkpoints. All threads of a process carry the
-// same bits; setProcess writes them under spaceLock.mu, which clone also holds,
-// so no new thread can copy a stale value.
+// own NUMA nodemask, which gVisor keeps across exec and saves in checkpoints.
+// All threads of a process carry the same bits; setProcess writes them under
+// the address-space lock, which clone also holds.
+//
+// gVisor does not copy a task's NUMA policy to the tasks clone creates, so
+// Spawn copies the bits itself once clone returns. The new task may run
+// before that: a task whose bits lack procInit is either such a task or the
+// first process of a container (which gVisor's loader started), and
+// processOf tells them apart by waiting for every clone in flight to finish
+// (spawnMu).
 const (
 	// procMitigationShift positions the PSB mitigation bits (§4.2, 10 bits).
 	procMitigationShift = 32
@@ -20,7 +26,15 @@ const (
 	// cleared by exec (D1: the new image starts at the sandbox default).
 	procDynChosen  uint64 = 1 << 48
 	procDynAllowed uint64 = 1 << 49
+	// procInit says the bits are this process's: copied from the parent by
+	// Spawn, or set up by processOf for a container's first process.
+	procInit uint64 = 1 << 50
 )
+
+// spawnMu is read-held by every clone from before the new task exists until
+// its bits are set, and write-held by a task that finds its bits unset while
+// it waits for that.
+var spawnMu sync.RWMutex
 
 // process is the Peios state of one process.
 type process struct {
@@ -35,12 +49,26 @@ func (p process) mitigations() uint32 {
 // processOf reads the calling process's state from t.
 func processOf(t *kernel.Task) process {
 	_, mask := t.NumaPolicy()
+	if mask&procInit != 0 {
+		return process{bits: mask & peiosBits}
+	}
+	// A new task: wait until any clone that created it has set its bits.
+	spawnMu.Lock()
+	defer spawnMu.Unlock()
+	_, mask = t.NumaPolicy()
+	if mask&procInit == 0 {
+		// Nobody set them: the first process of a container, which
+		// starts at the container's defaults.
+		mask |= procInit
+		setProcess(t, process{bits: mask & peiosBits})
+	}
 	return process{bits: mask & peiosBits}
 }
 
 // setProcess stores p on every thread of t's process.
 //
-// Preconditions: t's address space is locked.
+// Preconditions: t's address space is locked, or t's process is new and
+// spawnMu is held.
 func setProcess(t *kernel.Task, p process) {
 	t.ThreadGroup().ForEachTask(func(o *kernel.Task) bool {
 		policy, mask := o.NumaPolicy()

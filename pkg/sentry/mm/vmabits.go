@@ -164,8 +164,9 @@ func (s Space) adopt(ctx context.Context) {
 
 // mapsEntry is one VMA as gVisor's maps data shows it.
 type mapsEntry struct {
-	ar   hostarch.AddrRange
-	prot hostarch.AccessType
+	ar      hostarch.AddrRange
+	prot    hostarch.AccessType
+	private bool
 }
 
 // mapsEntries returns every VMA with its real protection. It is linear in
@@ -174,20 +175,26 @@ type mapsEntry struct {
 // Preconditions: s is locked.
 func (s Space) mapsEntries(ctx context.Context) []mapsEntry {
 	var entries []mapsEntry
-	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, _ string, _ uint64, _, _ uint32, _ uint64, _ string) {
-		entries = append(entries, mapsEntry{hostarch.AddrRange{Start: start, End: end}, perms})
+	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, private string, _ uint64, _, _ uint32, _ uint64, _ string) {
+		entries = append(entries, mapsEntry{hostarch.AddrRange{Start: start, End: end}, perms, private == "p"})
 	})
 	return entries
 }
 
-// realProt returns the real protection of the VMA holding v.
-func realProt(entries []mapsEntry, v vma) hostarch.AccessType {
+// entryAt returns the entry of the VMA holding addr.
+func entryAt(entries []mapsEntry, addr hostarch.Addr) (mapsEntry, bool) {
 	for _, e := range entries {
-		if e.ar.Contains(v.ar.Start) {
-			return e.prot
+		if e.ar.Contains(addr) {
+			return e, true
 		}
 	}
-	return hostarch.NoAccess
+	return mapsEntry{}, false
+}
+
+// realProt returns the real protection of the VMA holding v.
+func realProt(entries []mapsEntry, v vma) hostarch.AccessType {
+	e, _ := entryAt(entries, v.ar.Start)
+	return e.prot
 }
 
 // writable reports whether v is really writable now, and clears a stale

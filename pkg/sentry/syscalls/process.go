@@ -11,16 +11,9 @@ import (
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
-// spawn runs gVisor's clone-family handler orig under the caller's address
-// space lock, so the child copies no half-applied Peios change, after
-// checking the NO_CHILD mitigation for a new process.
+// spawn runs gVisor's clone-family handler orig through mm.Spawn.
 func spawn(orig kernel.SyscallFn, t *kernel.Task, sysno uintptr, args arch.SyscallArguments, newProcess bool) (uintptr, *kernel.SyscallControl, error) {
-	s := mm.LockAddressSpace(t)
-	defer s.Unlock()
-	if newProcess && !mm.ForkAllowed(t) {
-		return 0, nil, linuxerr.EPERM
-	}
-	return orig(t, sysno, args)
+	return mm.Spawn(t, newProcess, func() (uintptr, *kernel.SyscallControl, error) { return orig(t, sysno, args) })
 }
 
 func clone(orig kernel.SyscallFn) kernel.SyscallFn {

@@ -1,0 +1,41 @@
+package mm
+
+// clone, fork and vfork (spec §4.4, §20; D1).
+//
+//	a new process while the NO_CHILD mitigation is set -> EPERM
+//
+// The child gets its parent's per-process Peios state (mitigations,
+// dynamic-code choice) exactly as it is at the moment of the clone: the
+// clone runs under the parent's address-space lock, so no other thread can
+// change that state or a mapping's Peios bits half-way, and the child's bits
+// are set before any task that waits on spawnMu can look at them.
+
+import (
+	"gvisor.dev/gvisor/pkg/errors/linuxerr"
+	"gvisor.dev/gvisor/pkg/sentry/kernel"
+)
+
+// CloneFunc has gVisor perform the clone; it returns the new task's ID in
+// the caller's PID namespace.
+type CloneFunc func() (uintptr, *kernel.SyscallControl, error)
+
+// Spawn checks a clone-family call by t and has do perform it. newProcess is
+// false for CLONE_THREAD.
+func Spawn(t *kernel.Task, newProcess bool, do CloneFunc) (uintptr, *kernel.SyscallControl, error) {
+	s := lock(t)
+	defer s.Unlock()
+	p := processOf(t)
+	if newProcess && !ForkAllowed(t) {
+		return 0, nil, linuxerr.EPERM
+	}
+	spawnMu.RLock()
+	defer spawnMu.RUnlock()
+	tid, ctrl, err := do()
+	if err == nil {
+		if child := t.PIDNamespace().TaskWithID(kernel.ThreadID(tid)); child != nil {
+			policy, mask := child.NumaPolicy()
+			child.SetNumaPolicy(policy, mask&^peiosBits|p.bits)
+		}
+	}
+	return tid, ctrl, err
+}

@@ -1,0 +1,34 @@
+package main
+
+// Row is one benchmark row: a membench workload run with a fixed argument
+// and iteration count.
+type Row struct {
+	// Name labels the row in the table and is matched by -run.
+	Name string
+	// Workload names the workload in membench.c's workloads[] table.
+	Workload string
+	// Arg is passed to the workload (e.g. the number of other VMAs mapped
+	// for mprotect); 0 when the workload takes none.
+	Arg int
+	// Scale names what Arg measures (e.g. "VMA count"). When set, the
+	// summary compares the ratio of this workload's largest-Arg row with its
+	// smallest-Arg row to tell whether peios's overhead grows with Arg.
+	Scale string
+	// Iters is the number of timed iterations. Pick it so one run takes
+	// about 0.3–1 s inside a systrap sandbox; membench adds a 10% warm-up
+	// and reports the fastest of 15 equal batches.
+	Iters int
+}
+
+const vmaCount = "VMA count"
+
+// rows is the benchmark table, in print order. To add a row, add a workload
+// to membench.c's workloads[] table and an entry here.
+var rows = []Row{
+	{Name: "mmap+touch+munmap 64KiB", Workload: "mmap_touch", Iters: 2500},
+	{Name: "mprotect toggle, 10 VMAs", Workload: "mprotect", Arg: 10, Scale: vmaCount, Iters: 50000},
+	{Name: "mprotect toggle, 1000 VMAs", Workload: "mprotect", Arg: 1000, Scale: vmaCount, Iters: 50000},
+	{Name: "mprotect toggle, 10000 VMAs", Workload: "mprotect", Arg: 10000, Scale: vmaCount, Iters: 50000},
+	{Name: "madvise DONTNEED 64KiB+retouch", Workload: "madvise_dontneed", Iters: 2500},
+	{Name: "mremap grow 4KiB->64KiB+shrink", Workload: "mremap_grow", Iters: 150000},
+}

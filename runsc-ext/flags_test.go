@@ -37,7 +37,7 @@ func TestExtractPeiosFlags(t *testing.T) {
 
 func TestSubcommand(t *testing.T) {
 	for in, want := range map[string]string{
-		"runsc --root /var/run/x create --bundle b id": "create",
+		"runsc --root /var/run/x create --bundle b id":      "create",
 		"runsc --root=/r --network=none boot --bundle=b id": "boot",
 		"runsc --version": "",
 	} {

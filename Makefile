@@ -53,3 +53,18 @@ clean:
 # make bench BENCHFLAGS="-skip-build -reps 3".
 bench:
 	$(GO) run ./test/bench $(BENCHFLAGS)
+
+.PHONY: shim e2e
+
+# shim builds the containerd shim v2, bin/containerd-shim-runsc-peios-v1
+# (containerd's runtime_type io.containerd.runsc-peios.v1; see deploy/).
+shim:
+	CGO_ENABLED=0 $(GO) build -o bin/containerd-shim-runsc-peios-v1 ./runsc-ext/shim
+
+# e2e runs the end-to-end test as root: runsc-peios as an OCI runtime, with
+# ctr, with crictl and under Kubernetes (see test/e2e/main.go). Builds are
+# cached in /var/cache/runsc-peios-e2e; pass flags with E2EFLAGS, e.g.
+# make e2e E2EFLAGS="-stages oci,ctr".
+e2e:
+	$(GO) build -o bin/e2e ./test/e2e
+	bin/e2e $(E2EFLAGS)

@@ -5,8 +5,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"gvisor.dev/gvisor/runsc/cli/maincli"
 
@@ -44,5 +47,47 @@ func main() {
 
 func fail(err error) {
 	fmt.Fprintf(os.Stderr, "runsc-peios: %v\n", err)
+	logRuntimeError(os.Args, err)
 	os.Exit(1)
+}
+
+// logRuntimeError appends err to the file named by the --log flag, as runc
+// does: a containerd shim gives the runtime's standard error to the
+// container (or /dev/null, for a pod sandbox) and reports why `create`
+// failed from the last "error" line of that file. With --log-format=json the
+// line is {"level":"error","msg":...,"time":...}, the form the shims parse.
+func logRuntimeError(args []string, err error) {
+	var path, format string
+	for i := 1; i < len(args); i++ {
+		if !strings.HasPrefix(args[i], "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if (name == "log" || name == "log-format") && !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		switch name {
+		case "log":
+			path = value
+		case "log-format":
+			format = value
+		}
+	}
+	if path == "" {
+		return
+	}
+	f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if ferr != nil {
+		return
+	}
+	defer f.Close()
+	msg := "runsc-peios: " + err.Error()
+	now := time.Now().Format(time.RFC3339Nano)
+	if format == "json" {
+		line, _ := json.Marshal(map[string]string{"level": "error", "msg": msg, "time": now})
+		f.Write(append(line, '\n'))
+		return
+	}
+	fmt.Fprintf(f, "%s %s\n", now, msg)
 }

@@ -17,8 +17,12 @@ import (
 // annotationPrefix starts every Peios annotation key (DECISIONS D6).
 const annotationPrefix = "dev.peios.mm/"
 
-// annotationWX is the W^X policy annotation.
-const annotationWX = annotationPrefix + "wx"
+// The Peios annotations.
+const (
+	annotationWX          = annotationPrefix + "wx"
+	annotationCommit      = annotationPrefix + "commit"
+	annotationCommitLimit = annotationPrefix + "commit-limit"
+)
 
 // containerPolicy returns the policy of a container: the sandbox policy with
 // the container's annotations applied. An unknown dev.peios.mm/ key or a bad
@@ -36,8 +40,20 @@ func containerPolicy(sandbox mm.Policy, annotations map[string]string) (mm.Polic
 				return p, fmt.Errorf("annotation %s: %v", key, err)
 			}
 			p.WX = wx
+		case annotationCommit:
+			c, err := mm.ParseCommitPolicy(value)
+			if err != nil {
+				return p, fmt.Errorf("annotation %s: %v", key, err)
+			}
+			p.Commit = c
+		case annotationCommitLimit:
+			l, err := mm.ParseCommitLimit(value)
+			if err != nil {
+				return p, fmt.Errorf("annotation %s: %v", key, err)
+			}
+			p.CommitLimit = l
 		default:
-			return p, fmt.Errorf("annotation %s is not supported; supported: %s", key, annotationWX)
+			return p, fmt.Errorf("annotation %s is not supported; supported: %s, %s, %s", key, annotationWX, annotationCommit, annotationCommitLimit)
 		}
 	}
 	return p, nil
@@ -54,10 +70,10 @@ func configureSandbox(args []string, cli peiosFlags) error {
 	if err != nil {
 		return err
 	}
-	if cli.wx != "" {
+	if cli != (peiosFlags{}) {
 		f = cli
 	}
-	os.Setenv(envPolicy, f.wx)
+	f.setEnv()
 	flagPolicy, err := f.policy()
 	if err != nil {
 		return err

@@ -14,10 +14,44 @@ import (
 type peiosFlags struct {
 	// wx is --peios-wx: enforce (default), off or locked.
 	wx string
+	// commit is --peios-commit: heuristic (default) or strict.
+	commit string
+	// commitLimit is --peios-commit-limit: the strict limit in bytes.
+	commitLimit string
+	// privileges is --peios-privileges: privileges every process holds,
+	// comma-separated, until tokens carry them.
+	privileges string
 }
 
-// flagWX is the name of the W^X policy flag.
-const flagWX = "peios-wx"
+// The names of the Peios flags.
+const (
+	flagWX          = "peios-wx"
+	flagCommit      = "peios-commit"
+	flagCommitLimit = "peios-commit-limit"
+	flagPrivileges  = "peios-privileges"
+)
+
+// flagHelp says which Peios flags exist.
+const flagHelp = "the Peios flags are --peios-wx=enforce|off|locked, --peios-commit=heuristic|strict, " +
+	"--peios-commit-limit=BYTES, --peios-privileges=SeLockMemoryPrivilege"
+
+// field returns the field of f that holds the flag name, or nil.
+func (f *peiosFlags) field(name string) *string {
+	switch name {
+	case flagWX:
+		return &f.wx
+	case flagCommit:
+		return &f.commit
+	case flagCommitLimit:
+		return &f.commitLimit
+	case flagPrivileges:
+		return &f.privileges
+	}
+	return nil
+}
+
+// privilegeLockMemory is the one privilege --peios-privileges grants so far.
+const privilegeLockMemory = "SeLockMemoryPrivilege"
 
 // policy returns the sandbox policy the flags describe.
 func (f peiosFlags) policy() (mm.Policy, error) {
@@ -28,6 +62,28 @@ func (f peiosFlags) policy() (mm.Policy, error) {
 			return p, fmt.Errorf("--%s: %v", flagWX, err)
 		}
 		p.WX = wx
+	}
+	if f.commit != "" {
+		c, err := mm.ParseCommitPolicy(f.commit)
+		if err != nil {
+			return p, fmt.Errorf("--%s: %v", flagCommit, err)
+		}
+		p.Commit = c
+	}
+	if f.commitLimit != "" {
+		l, err := mm.ParseCommitLimit(f.commitLimit)
+		if err != nil {
+			return p, fmt.Errorf("--%s: %v", flagCommitLimit, err)
+		}
+		p.CommitLimit = l
+	}
+	if f.privileges != "" {
+		for _, priv := range strings.Split(f.privileges, ",") {
+			if priv != privilegeLockMemory {
+				return p, fmt.Errorf("--%s: %q is not a privilege this runtime grants; accepted: %s", flagPrivileges, priv, privilegeLockMemory)
+			}
+			p.LockMemory = true
+		}
 	}
 	return p, nil
 }
@@ -45,17 +101,18 @@ func extractPeiosFlags(args []string) ([]string, peiosFlags, error) {
 			out = append(out, a)
 			continue
 		}
-		if name != flagWX {
-			return nil, f, fmt.Errorf("unknown flag -%s; the Peios flags are --%s=enforce|off|locked", name, flagWX)
+		field := f.field(name)
+		if field == nil {
+			return nil, f, fmt.Errorf("unknown flag -%s; %s", name, flagHelp)
 		}
 		if !hasValue {
 			if i+1 >= len(args) {
-				return nil, f, fmt.Errorf("--%s needs a value: enforce, off or locked", name)
+				return nil, f, fmt.Errorf("--%s needs a value; %s", name, flagHelp)
 			}
 			i++
 			value = args[i]
 		}
-		f.wx = value
+		*field = value
 	}
 	if _, err := f.policy(); err != nil {
 		return nil, f, err
@@ -90,8 +147,35 @@ func wantsVersion(args []string) bool {
 
 // envPolicy carries the flags' policy across the boot process's re-exec of
 // itself (runsc re-executes the sandbox with its environment after setting up
-// its root), where the parent's command line can no longer be read.
-const envPolicy = "RUNSC_PEIOS_WX"
+// its root), where the parent's command line can no longer be read; the
+// other flags travel in envFlags, as --name=value lines.
+const (
+	envPolicy = "RUNSC_PEIOS_WX"
+	envFlags  = "RUNSC_PEIOS_FLAGS"
+)
+
+// setEnv records f in the environment for the re-executed sandbox.
+func (f peiosFlags) setEnv() {
+	os.Setenv(envPolicy, f.wx)
+	var lines []string
+	for _, name := range []string{flagCommit, flagCommitLimit, flagPrivileges} {
+		if v := *f.field(name); v != "" {
+			lines = append(lines, "--"+name+"="+v)
+		}
+	}
+	os.Setenv(envFlags, strings.Join(lines, "\n"))
+}
+
+// flagsFromEnv reads what setEnv recorded.
+func flagsFromEnv(wx string) (peiosFlags, error) {
+	args := []string{"runsc-peios"}
+	if rest := os.Getenv(envFlags); rest != "" {
+		args = append(args, strings.Split(rest, "\n")...)
+	}
+	_, f, err := extractPeiosFlags(args)
+	f.wx = wx
+	return f, err
+}
 
 // sandboxFlags recovers the Peios flags in the sandbox (boot) process. runsc
 // starts it with a command line of its own, without our flags, and an empty
@@ -101,7 +185,7 @@ const envPolicy = "RUNSC_PEIOS_WX"
 // cannot be compared.)
 func sandboxFlags() (peiosFlags, error) {
 	if wx, ok := os.LookupEnv(envPolicy); ok {
-		return peiosFlags{wx: wx}, nil
+		return flagsFromEnv(wx)
 	}
 	ppid, err := parentPID()
 	if err != nil {

@@ -20,7 +20,10 @@ func TestExtractPeiosFlags(t *testing.T) {
 		{in: []string{"r", "-peios-wx", "locked", "--debug", "run", "c"}, out: []string{"r", "--debug", "run", "c"}, wx: "locked"},
 		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx: "sometimes" is not a W^X policy; accepted: enforce, off, locked`},
 		{in: []string{"r", "--peios-wx"}, wantErr: "--peios-wx needs a value"},
-		{in: []string{"r", "--peios-commit=strict"}, wantErr: "unknown flag -peios-commit"},
+		{in: []string{"r", "--peios-commmit=strict"}, wantErr: "unknown flag -peios-commmit"},
+		{in: []string{"r", "--peios-commit=sometimes", "do"}, wantErr: `--peios-commit: "sometimes" is not a commit policy; accepted: heuristic, strict`},
+		{in: []string{"r", "--peios-commit-limit=0", "do"}, wantErr: `--peios-commit-limit: "0" is not a commit limit`},
+		{in: []string{"r", "--peios-privileges=SeDebugPrivilege", "do"}, wantErr: `--peios-privileges: "SeDebugPrivilege" is not a privilege this runtime grants`},
 	} {
 		out, f, err := extractPeiosFlags(tc.in)
 		if tc.wantErr != "" {
@@ -64,5 +67,38 @@ func TestContainerPolicy(t *testing.T) {
 	if _, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/bogus": "1"}); err == nil ||
 		!strings.Contains(err.Error(), "dev.peios.mm/bogus") {
 		t.Errorf("unknown annotation: error %v does not name the key", err)
+	}
+}
+
+func TestMemoryPolicyFlags(t *testing.T) {
+	_, f, err := extractPeiosFlags([]string{"r", "--peios-commit=strict", "--peios-commit-limit", "256M",
+		"--peios-privileges=SeLockMemoryPrivilege", "do", "ls"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.policy()
+	if err != nil || p.Commit != mm.CommitStrict || p.CommitLimit != 256<<20 || !p.LockMemory {
+		t.Errorf("policy = %+v, %v; want strict, 256 MiB, SeLockMemoryPrivilege", p, err)
+	}
+	// The flags survive the sandbox's re-exec through the environment.
+	t.Setenv(envPolicy, "")
+	t.Setenv(envFlags, "")
+	f.wx = "off"
+	f.setEnv()
+	got, err := flagsFromEnv("off")
+	if err != nil || got != f {
+		t.Errorf("flagsFromEnv = %+v, %v; want %+v", got, err, f)
+	}
+}
+
+func TestCommitAnnotations(t *testing.T) {
+	p, err := containerPolicy(mm.Policy{}, map[string]string{"dev.peios.mm/commit": "strict", "dev.peios.mm/commit-limit": "1G"})
+	if err != nil || p.Commit != mm.CommitStrict || p.CommitLimit != 1<<30 {
+		t.Errorf("commit annotations: got %+v, %v", p, err)
+	}
+	for key, bad := range map[string]string{"dev.peios.mm/commit": "lazy", "dev.peios.mm/commit-limit": "12X"} {
+		if _, err := containerPolicy(mm.Policy{}, map[string]string{key: bad}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("bad %s=%s: error %v does not name the key", key, bad, err)
+		}
 	}
 }

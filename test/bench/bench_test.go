@@ -56,3 +56,13 @@ func TestSummary(t *testing.T) {
 		t.Errorf("growing summary = %q", growing)
 	}
 }
+
+func TestArgsPeiosFlags(t *testing.T) {
+	s := sandboxRunner{Membench: "/m", Platform: "systrap"}
+	row := Row{Workload: "mmap_touch", Iters: 10, PeiosFlags: []string{"--peios-commit=strict"}}
+	peios := strings.Join(s.args("/root", runtimeBin{Name: "peios"}, row), " ")
+	stock := strings.Join(s.args("/root", runtimeBin{Name: "stock"}, row), " ")
+	if !strings.HasPrefix(peios, "--peios-commit=strict --network=none") || strings.Contains(stock, "peios-commit") {
+		t.Errorf("args: peios %q, stock %q; want the Peios flags for peios only", peios, stock)
+	}
+}

@@ -18,6 +18,9 @@ type Row struct {
 	// about 0.3–1 s inside a systrap sandbox; membench adds a 10% warm-up
 	// and reports the fastest of 15 equal batches.
 	Iters int
+	// PeiosFlags are global flags given to runsc-peios only (stock runsc
+	// has no Peios flags), e.g. to measure strict commit accounting.
+	PeiosFlags []string
 }
 
 const vmaCount = "VMA count"
@@ -31,4 +34,11 @@ var rows = []Row{
 	{Name: "mprotect toggle, 10000 VMAs", Workload: "mprotect", Arg: 10000, Scale: vmaCount, Iters: 50000},
 	{Name: "madvise DONTNEED 64KiB+retouch", Workload: "madvise_dontneed", Iters: 2500},
 	{Name: "mremap grow 4KiB->64KiB+shrink", Workload: "mremap_grow", Iters: 150000},
+	// Stock gVisor refuses PAGEOUT and POPULATE_WRITE with EINVAL (membench
+	// accepts that); the POPULATE_WRITE row touches the pages afterwards,
+	// so both runtimes fault the same memory in, by madvise or by faults.
+	{Name: "madvise PAGEOUT 64KiB", Workload: "madvise_pageout", Iters: 100000},
+	{Name: "madvise POPULATE_WRITE 64KiB+touch", Workload: "madvise_populate_write", Iters: 2500},
+	{Name: "mmap+touch+munmap 64KiB, strict commit", Workload: "mmap_touch", Iters: 2500,
+		PeiosFlags: []string{"--peios-commit=strict"}},
 }

@@ -36,7 +36,7 @@ func (s sandboxRunner) Run(rt runtimeBin, row Row) (float64, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, rt.Path, s.args(stateDir, row)...)
+	cmd := exec.CommandContext(ctx, rt.Path, s.args(stateDir, rt, row)...)
 	// On timeout let runsc tear its sandbox down before killing it.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
@@ -44,7 +44,7 @@ func (s sandboxRunner) Run(rt runtimeBin, row Row) (float64, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("RUN FAILED: %s %q: %s %v: %v%s", rt.Name, row.Name,
-			rt.Path, s.args(stateDir, row), err, indent(stdout.String()+stderr.String()))
+			rt.Path, s.args(stateDir, rt, row), err, indent(stdout.String()+stderr.String()))
 	}
 	ns, err := parseResult(stdout.String(), row)
 	if err != nil {
@@ -53,12 +53,16 @@ func (s sandboxRunner) Run(rt runtimeBin, row Row) (float64, error) {
 	return ns, nil
 }
 
-// args is the runsc command line for one run of row.
-func (s sandboxRunner) args(stateDir string, row Row) []string {
-	return []string{
-		"--network=none", "--platform=" + s.Platform, "--root", stateDir,
-		"do", s.Membench, row.Workload, strconv.Itoa(row.Iters), strconv.Itoa(row.Arg),
+// args is the command line of rt for one run of row.
+func (s sandboxRunner) args(stateDir string, rt runtimeBin, row Row) []string {
+	var args []string
+	if rt.Name == "peios" {
+		args = append(args, row.PeiosFlags...)
 	}
+	return append(args,
+		"--network=none", "--platform="+s.Platform, "--root", stateDir,
+		"do", s.Membench, row.Workload, strconv.Itoa(row.Iters), strconv.Itoa(row.Arg),
+	)
 }
 
 // parseResult finds membench's result line in out, checks it is for row,

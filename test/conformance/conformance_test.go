@@ -52,7 +52,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/native-differences.txt from a native run (use with -run Native)")
 
 // programs lists every C program of the suite, in the order they are run.
-var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr"}
+var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr", "madvise", "mapflags", "mlock", "pkey", "residency", "commit"}
 
 // platforms lists the gVisor platforms every sandbox test runs on (D7).
 var platforms = []string{"systrap", "ptrace"}
@@ -564,6 +564,68 @@ func TestPolicyAnnotation(t *testing.T) {
 			if msg := r.Stdout + r.Stderr; !strings.Contains(msg, wxAnnotation) {
 				t.Errorf("refusal message does not name the key %s:\n%s", wxAnnotation, tail(msg, 20))
 			}
+		})
+	}
+}
+
+// commitLimit is the strict commit limit of the commit tests (256 MiB).
+const commitLimit = "268435456"
+
+// TestMemoryPolicies runs the programs whose rules depend on the sandbox
+// policy under that policy (D3, D6; §14 with SeLockMemoryPrivilege from
+// the sandbox flag until tokens carry privileges), set by flag or by
+// annotation.
+func TestMemoryPolicies(t *testing.T) {
+	strict := []string{"--peios-commit=strict", "--peios-commit-limit=" + commitLimit}
+	cases := []policyCase{
+		{name: "lock_privilege/mlock", flags: []string{"--peios-privileges=SeLockMemoryPrivilege"}, prog: "mlock", args: []string{"priv"}},
+		{name: "commit_heuristic_flag/commit", flags: []string{"--peios-commit=heuristic"}, prog: "commit"},
+		{name: "commit_strict_flag/commit", flags: strict, prog: "commit", args: []string{"strict", commitLimit}},
+		{name: "commit_limit_suffix/commit", flags: []string{"--peios-commit=strict", "--peios-commit-limit=256M"},
+			prog: "commit", args: []string{"strict", commitLimit}},
+	}
+	for _, platform := range platforms {
+		for _, c := range cases {
+			t.Run(platform+"/"+c.name, func(t *testing.T) {
+				r, out := runDo(t, sandboxOpts{platform: platform, flags: c.flags}, c.prog, c.args...)
+				requireAllPass(t, c.prog, r, out)
+			})
+		}
+		t.Run(platform+"/commit_strict_annotation/commit", func(t *testing.T) {
+			args := []string{filepath.Join(binDir, "commit"), "strict", commitLimit}
+			ann := map[string]string{"dev.peios.mm/commit": "strict", "dev.peios.mm/commit-limit": commitLimit}
+			r, out := runBundle(t, sandboxOpts{platform: platform}, args, ann)
+			requireAllPass(t, "commit", r, out)
+		})
+		t.Run(platform+"/commit_annotation_overrides_flag/commit", func(t *testing.T) {
+			args := []string{filepath.Join(binDir, "commit")}
+			r, out := runBundle(t, sandboxOpts{platform: platform, flags: strict}, args, map[string]string{"dev.peios.mm/commit": "heuristic"})
+			requireAllPass(t, "commit", r, out)
+		})
+		for key, bad := range map[string]string{"dev.peios.mm/commit": "lazy", "dev.peios.mm/commit-limit": "-1"} {
+			t.Run(platform+"/bad_"+strings.TrimPrefix(key, "dev.peios.mm/")+"_refused", func(t *testing.T) {
+				r, out := runBundle(t, sandboxOpts{platform: platform}, []string{filepath.Join(binDir, "commit")}, map[string]string{key: bad})
+				if r.Err == nil || len(out.Checks) > 0 {
+					t.Errorf("container with %s=%s ran (exit %v, %d checks); want it refused before start", key, bad, r.Err, len(out.Checks))
+				}
+				if msg := r.Stdout + r.Stderr; !strings.Contains(msg, key) {
+					t.Errorf("refusal message does not name the key %s:\n%s", key, tail(msg, 20))
+				}
+			})
+		}
+	}
+}
+
+// TestCommitSIGKILL starts 1,000 processes that map and touch memory under
+// strict accounting, kills them with SIGKILL and checks that Committed_AS
+// is back at its baseline (D3: the charge is released on exit, also after
+// SIGKILL).
+func TestCommitSIGKILL(t *testing.T) {
+	for _, platform := range platforms {
+		t.Run(platform, func(t *testing.T) {
+			flags := []string{"--peios-commit=strict", "--peios-commit-limit=64G"}
+			r, out := runDo(t, sandboxOpts{platform: platform, flags: flags}, "commit", "mass", "1000")
+			requireAllPass(t, "commit", r, out)
 		})
 	}
 }

@@ -5,8 +5,10 @@
 //
 // # Where the state lives
 //
-// Per-mapping state (sealed, current protection, maximum protection) is kept
-// in the high 32 bits of the VMA's NUMA nodemask (see vmabits.go). gVisor
+// Per-mapping state (sealed, current protection, maximum protection, the
+// kind of mapping, locks, advice flags, hugetlb, commit charge) is kept in
+// the high 32 bits of the VMA's NUMA nodemask (see vmabits.go and
+// vmaflags.go). gVisor
 // splits, merges, copies on fork, moves with mremap and saves for
 // checkpoint/restore exactly that field together with the VMA, so the Peios
 // state cannot drift from gVisor's mappings. A side table keyed by address
@@ -25,8 +27,10 @@
 // Lock order:
 //
 //	spaceLock.mu (this package, one per address space)
-//	  gVisor's mm.MemoryManager.mappingMu
-//	    gVisor's mm.MemoryManager.activeMu
+//	  spaceLock.mu of a fork child's new address space (fork.go)
+//	  commit.mu (commit.go, one per sandbox)
+//	    gVisor's mm.MemoryManager.mappingMu (of any address space)
+//	      gVisor's mm.MemoryManager.activeMu
 //	  kernel.Task.mu (via Task.NumaPolicy / SetNumaPolicy)
 //
 // Every syscall this layer gates takes spaceLock.mu of the caller's address space

@@ -9,12 +9,18 @@ package mm
 //	3b W^X (rule 1, after READ_IMPLIES_EXEC)            -> EACCES
 //	4  MAP_UNINITIALIZED without MAP_HUGETLB            -> EINVAL
 //	5  gVisor's core checks (EINVAL, ENOMEM, EEXIST, ...)
+//	5g MAP_HUGETLB|MAP_FIXED not huge-aligned (mapflags.go) -> EINVAL
+//	5i MAP_LOCKED, MCL_FUTURE (lock.go)                 -> EPERM, EAGAIN
+//	5j, 5k MAP_SHARED_VALIDATE, MAP_TYPE, MAP_GROWSDOWN
+//	   (mapflags.go)                                    -> EOPNOTSUPP, EINVAL
 //	6a MAP_FIXED over a sealed VMA                      -> EPERM
+//	6d commit charge (commit.go)                        -> ENOMEM
 //
-// A MAP_FIXED request over sealed memory must report every earlier error
-// first, so it is run by gVisor as MAP_FIXED_NOREPLACE, which makes every
-// check and then fails EEXIST on the occupied range without changing
-// anything; that EEXIST is the seal's EPERM.
+// The errors of 5i-6d must come after every earlier error, which gVisor
+// reports while it places the mapping; so such a request is run by gVisor
+// as a probe that changes nothing (refuse): MAP_FIXED as
+// MAP_FIXED_NOREPLACE, which makes every check and then fails EEXIST on
+// the occupied range; a probe that succeeds is unmapped again.
 
 import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
@@ -22,6 +28,7 @@ import (
 	"gvisor.dev/gvisor/pkg/hostarch"
 	"gvisor.dev/gvisor/pkg/sentry/fsimpl/tmpfs"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
+	"gvisor.dev/gvisor/pkg/sentry/memmap"
 )
 
 // MMapRequest is a decoded mmap(2) call.
@@ -34,9 +41,8 @@ type MMapRequest struct {
 	Offset uint64
 }
 
-// MMapFunc has gVisor perform an mmap with the given flags and protection
-// (the other arguments as requested).
-type MMapFunc func(flags, prot uint32) (hostarch.Addr, error)
+// MMapFunc has gVisor perform the mmap r.
+type MMapFunc func(r MMapRequest) (hostarch.Addr, error)
 
 // MMap checks req against the Peios rules and has do perform it.
 func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
@@ -45,16 +51,14 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 	}
 	flags, prot := req.Flags, req.Prot
 	hugetlb := flags&linux.MAP_HUGETLB != 0
+	anon := flags&linux.MAP_ANONYMOUS != 0
 	var extra uint64 // maximum-protection bits of a file mapping (§7.2)
-	if flags&linux.MAP_ANONYMOUS == 0 {
+	if !anon {
 		file := t.GetFile(req.FD)
 		if file == nil {
 			return 0, linuxerr.EBADF
 		}
 		defer file.DecRef(t)
-		if hugetlb {
-			return 0, linuxerr.EINVAL // The sandbox has no hugetlbfs.
-		}
 		shared := flags&mapType != linux.MAP_PRIVATE
 		if shared && !file.IsWritable() {
 			extra |= bitNoMayWrite
@@ -65,12 +69,10 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 		if file.Mount().MountFlags()&linux.ST_NOEXEC != 0 {
 			extra |= bitNoMayExec
 		}
-	} else if hugetlb {
-		switch (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK {
-		case 0, 21, 30:
-		default:
-			return 0, linuxerr.EINVAL
-		}
+	}
+	plan, err := planMap(&req, !anon)
+	if err != nil {
+		return 0, err
 	}
 	if t.Personality()&READ_IMPLIES_EXEC != 0 && prot&linux.PROT_READ != 0 && extra&bitNoMayExec == 0 {
 		prot |= linux.PROT_EXEC
@@ -89,31 +91,96 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 	if flags&MAP_UNINITIALIZED != 0 && !hugetlb {
 		return 0, linuxerr.EINVAL
 	}
-	if flags&linux.MAP_FIXED != 0 && flags&linux.MAP_FIXED_NOREPLACE == 0 && s.fixedOverSealed(req) {
-		probe := flags&^linux.MAP_FIXED | linux.MAP_FIXED_NOREPLACE
-		if _, err := do(probe, prot); err != nil && !linuxerr.Equals(linuxerr.EEXIST, err) && !linuxerr.Equals(linuxerr.ENOMEM, err) {
-			return 0, err
-		}
-		return 0, linuxerr.EPERM
+	fixedAR, replaces := s.fixedRange(req)
+	if plan.hugeFixedMisaligned(req) && (replaces || fixedAR.Length() != 0) {
+		return 0, linuxerr.EINVAL
 	}
-	addr, err := do(flags, prot)
+	mode := newLockMode(processOf(t), flags&linux.MAP_LOCKED != 0)
+	bits := plan.bits | extra | lockBitsFor(mode)
+	var late error
+	if mode != memmap.MLockNone {
+		late = s.newLockRefused(t, req.Length, flags&linux.MAP_LOCKED != 0, fixedAR)
+	}
+	if late == nil {
+		late = plan.late
+	}
+	if late == nil && replaces && s.sealedIn(fixedAR) {
+		late = linuxerr.EPERM
+	}
+	var charge, released uint64
+	if late == nil {
+		if strictCommit() {
+			if length, ok := hostarch.PageRoundUp(req.Length); ok && accountable(bits, at.Write) {
+				charge = length
+				bits |= bitAccounted
+			}
+			if replaces {
+				released = s.accountedSpan(fixedAR)
+			}
+			late = reserveReplacing(t, charge, released)
+		} else if accountable(bits, at.Write) {
+			late = heuristicRefuses(t.Kernel(), req.Length)
+		}
+	}
+	if late != nil {
+		return s.refuse(t, req, plan, late, do)
+	}
+	gv := req
+	gv.Flags, gv.Prot = plan.flags, prot
+	addr, err := s.place(t, gv, plan, do)
 	if err != nil {
+		settle(charge, released, false)
 		return 0, err
 	}
 	if ar, ok := pageRange(addr, req.Length); ok {
-		s.track(ar, at, extra)
+		s.track(ar, at, bits)
+		if mode != memmap.MLockNone {
+			setForkState(t)
+			s.lockNew(t, ar, mode)
+		}
 	}
+	settle(charge, released, true) // After the bits carry the charge.
 	return addr, nil
 }
 
-// fixedOverSealed reports whether the MAP_FIXED range of req holds a sealed
-// VMA. An invalid range holds none; gVisor will refuse it.
+// refuse fails req with late, an error of §8.1 steps 5i-6d, unless gVisor
+// finds an earlier error: it runs req as a probe (MAP_FIXED as
+// MAP_FIXED_NOREPLACE, nothing locked or populated) and returns the probe's
+// error, if it is not the probe's own EEXIST, or late. A probe that maps
+// is unmapped. An ENOMEM of a MAP_FIXED probe may be gVisor's RLIMIT_AS
+// check, which the probe fails where the real request would not, so it
+// counts as the probe's own.
 //
 // Preconditions: s is locked.
-func (s Space) fixedOverSealed(req MMapRequest) bool {
+func (s Space) refuse(t *kernel.Task, req MMapRequest, plan mapPlan, late error, do MMapFunc) (hostarch.Addr, error) {
+	probe := req
+	probe.Flags = plan.flags &^ linux.MAP_POPULATE
+	replaces := req.Flags&linux.MAP_FIXED != 0 && req.Flags&linux.MAP_FIXED_NOREPLACE == 0
+	if replaces {
+		probe.Flags = probe.Flags&^linux.MAP_FIXED | linux.MAP_FIXED_NOREPLACE
+	}
+	addr, err := do(probe)
+	switch {
+	case err == nil:
+		s.m.MUnmap(t, addr, probe.Length)
+		return 0, late
+	case replaces && (linuxerr.Equals(linuxerr.EEXIST, err) || linuxerr.Equals(linuxerr.ENOMEM, err)):
+		return 0, late
+	}
+	return 0, err
+}
+
+// fixedRange returns the range a MAP_FIXED or MAP_FIXED_NOREPLACE request
+// names, if it is a valid one, and whether the request replaces what is
+// there (MAP_FIXED without NOREPLACE). An invalid range is empty; gVisor
+// will refuse it.
+func (s Space) fixedRange(req MMapRequest) (hostarch.AddrRange, bool) {
+	if req.Flags&(linux.MAP_FIXED|linux.MAP_FIXED_NOREPLACE) == 0 {
+		return hostarch.AddrRange{}, false
+	}
 	ar, ok := pageRange(req.Addr, req.Length)
 	if !ok || ar.Length() == 0 || ar.End > TaskSize || !req.Addr.IsPageAligned() {
-		return false
+		return hostarch.AddrRange{}, false
 	}
-	return s.sealedIn(ar)
+	return ar, req.Flags&linux.MAP_FIXED_NOREPLACE == 0
 }

@@ -15,7 +15,10 @@ package mm
 //	    b beyond its maximum protection               -> EACCES
 //	    c W^X (wx.go)                                 -> EACCES
 //	    f sealed                                      -> EPERM
+//	    g a hugetlb VMA split inside a huge page      -> EINVAL
 //	  the range runs past the last VMA                -> ENOMEM
+//	9 strict commit: PROT_WRITE added to uncharged
+//	  private VMAs (commit.go)                        -> ENOMEM
 //
 // The whole range is validated before anything changes (D4). gVisor then
 // applies the change; if it still fails (a maximum protection this layer
@@ -89,7 +92,7 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 	impliesExec := t.Personality()&READ_IMPLIES_EXEC != 0 && at.Read
 	wx := wxActive(t, processOf(t))
 	next := ar.Start
-	for _, v := range vs {
+	for i, v := range vs {
 		if v.ar.Start != next {
 			return linuxerr.ENOMEM
 		}
@@ -104,16 +107,25 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 		if v.sealed() {
 			return linuxerr.EPERM
 		}
+		if hugeSplit(vs[i : i+1]) {
+			return linuxerr.EINVAL
+		}
 	}
 	if next != ar.End {
 		return linuxerr.ENOMEM
 	}
+	need := protectCharge(vs, at)
+	if err := reserve(t, need); err != nil {
+		return err
+	}
 	if err := s.apply(t, vs, at, impliesExec, growsDown, do); err != nil {
+		settle(need, 0, false)
 		return err
 	}
 	for _, v := range vs {
-		s.setVMABits(v, protBits, protMaskAfter(v, effectiveProt(v, at, impliesExec)))
+		s.setVMABits(v, protBits|bitAccounted, protMaskAfter(v, effectiveProt(v, at, impliesExec))|chargedAfter(v, at))
 	}
+	settle(need, 0, true) // After the bits carry the charge.
 	return nil
 }
 

@@ -15,6 +15,7 @@ package mm
 //	9 FIXED: a sealed VMA in the destination                 -> EPERM
 //
 //	8 old_size 0 (duplicate) of a private mapping            -> EINVAL
+//	6, 8 hugetlb, locked growth, commit (remapstate.go)       -> EINVAL, EAGAIN, ENOMEM
 //
 // Step 4 also keeps gVisor from unmapping everything above a huge old_size
 // (which would kill the caller).
@@ -97,17 +98,28 @@ func MRemap(t *kernel.Task, req MRemapRequest, do func() (hostarch.Addr, error))
 			return 0, linuxerr.EINVAL
 		}
 	}
+	op, err := s.beginRemap(t, req, mask, oldSize, newSize)
+	if err != nil {
+		return 0, err
+	}
 	if dontUnmap {
-		return s.moveKeepingSource(t, oldAR, req.NewAddr, fixed)
+		addr, err := s.moveKeepingSource(t, oldAR, req.NewAddr, fixed)
+		op.end(err)
+		return addr, err
+	}
+	if mask&bitHugetlb != 0 {
+		do = s.hugeRemap(t, req, mask)
 	}
 	addr, err := do()
 	if err != nil {
+		op.end(err)
 		return 0, err
 	}
 	if addr == req.OldAddr && newSize > oldSize && oldAR.End == vr.End {
 		// Grown in place: the added part is a fresh VMA.
 		s.m.SetNumaPolicy(oldAR.End, newSize-oldSize, policy, mask)
 	}
+	op.end(nil) // After the bits carry the charge.
 	return addr, nil
 }
 

@@ -6,8 +6,10 @@ package mm
 //	addr > TASK_SIZE or len > TASK_SIZE - addr -> EINVAL
 //	len rounds to 0                            -> EINVAL
 //	any VMA in the range sealed                -> EPERM, nothing unmapped
+//	a hugetlb VMA split inside a huge page     -> EINVAL
 //
-// Holes are not errors.
+// Holes are not errors. The charges of the removed VMAs are released
+// (commit.go).
 
 import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -26,8 +28,15 @@ func MUnmap(t *kernel.Task, addr hostarch.Addr, length uint64, do func() error) 
 	}
 	s := lock(t)
 	defer s.Unlock()
-	if s.sealedIn(ar) {
-		return linuxerr.EPERM
+	var buf [8]vma
+	vs := s.collect(ar, buf[:0])
+	for _, v := range vs {
+		if v.sealed() {
+			return linuxerr.EPERM
+		}
 	}
-	return do()
+	if hugeSplit(vs) {
+		return linuxerr.EINVAL
+	}
+	return release(accountedOf(vs), do)
 }

@@ -52,6 +52,15 @@ func ParseWXPolicy(s string) (WXPolicy, error) {
 type Policy struct {
 	// WX is the W^X policy.
 	WX WXPolicy
+	// LockMemory says the container's processes hold
+	// SeLockMemoryPrivilege (lock.go). It stands in for the privilege in
+	// their tokens until those carry it.
+	LockMemory bool
+	// Commit is the commit-accounting policy (D3, commit.go).
+	Commit CommitPolicy
+	// CommitLimit is the strict commit limit in bytes; 0 means the
+	// sandbox's memory size.
+	CommitLimit uint64
 }
 
 // policyTable is an immutable snapshot of the sandbox's policies, replaced

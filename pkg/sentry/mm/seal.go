@@ -9,6 +9,7 @@ package mm
 //	len rounds to 0 from non-zero, or wraps      -> EINVAL
 //	len == 0                                     -> 0
 //	any hole in [addr, addr+len)                 -> ENOMEM, nothing sealed
+//	a hugetlb VMA split inside a huge page       -> EINVAL, nothing sealed
 //
 // A sealed VMA's mapping never changes again. These fail with EPERM and
 // change nothing, also when the range is only partly sealed:
@@ -19,7 +20,7 @@ package mm
 //	mprotect, pkey_mprotect, even a no-op    (mprotect.go)
 //	madvise DONTNEED, FREE, DONTNEED_LOCKED,
 //	  REMOVE, DONTFORK, WIPEONFORK,
-//	  GUARD_INSTALL                           (MAdviseDiscard)
+//	  GUARD_INSTALL                           (madvise.go)
 //	brk shrinking into it                     (Brk: break unchanged)
 //	shmdt, io_destroy of memory it covers     (DetachCheck)
 //
@@ -53,6 +54,9 @@ func MSeal(t *kernel.Task, addr hostarch.Addr, length uint64, flags uint64) erro
 	if holeIn(ar, vs) {
 		return linuxerr.ENOMEM
 	}
+	if hugeSplit(vs) {
+		return linuxerr.EINVAL // hugetlb.go
+	}
 	// Second pass: cannot fail.
 	s.setBits(vs, bitSealed, bitSealed)
 	return nil
@@ -81,34 +85,10 @@ func madviseDiscards(advice int32) bool {
 	return false
 }
 
-// MAdvise checks madvise(addr, length, advice) against seals and has do
-// perform it. Only the discarding advice is checked here; the argument
-// checks that precede the seal check (§8.8 steps 2-4) are made first so
-// their errnos win.
-func MAdvise(t *kernel.Task, addr hostarch.Addr, length uint64, advice int32, do func() error) error {
-	if !madviseDiscards(advice) {
-		return do()
-	}
-	if !addr.IsPageAligned() {
-		return linuxerr.EINVAL
-	}
-	ar, ok := pageRange(addr, length)
-	if !ok {
-		return linuxerr.EINVAL
-	}
-	if ar.Length() == 0 {
-		return nil
-	}
-	s := lock(t)
-	defer s.Unlock()
-	if s.sealedIn(ar) {
-		return linuxerr.EPERM
-	}
-	return do()
-}
-
 // Brk implements brk(2) around do, gVisor's brk: a shrink into sealed memory
-// leaves the break unchanged, and a grown heap is tracked.
+// leaves the break unchanged, and a grown heap is tracked; under
+// MCL_FUTURE and strict commit, growth is locked and charged, or refused
+// (brkstate.go).
 func Brk(t *kernel.Task, addr hostarch.Addr, do func() hostarch.Addr) hostarch.Addr {
 	s := lock(t)
 	defer s.Unlock()
@@ -119,10 +99,18 @@ func Brk(t *kernel.Task, addr hostarch.Addr, do func() hostarch.Addr) hostarch.A
 			return cur
 		}
 	}
-	got := do()
-	if gotPage, ok := got.RoundUp(); ok && gotPage > curPage {
-		s.track(hostarch.AddrRange{Start: curPage, End: gotPage}, hostarch.ReadWrite, 0)
+	op, ok := s.beginBrk(t, curPage, addr)
+	if !ok {
+		return cur
 	}
+	got := do()
+	gotPage, _ := got.RoundUp()
+	if gotPage > curPage {
+		ar := hostarch.AddrRange{Start: curPage, End: gotPage}
+		s.track(ar, hostarch.ReadWrite, op.bits)
+		s.lockNew(t, ar, op.mode)
+	}
+	op.end(curPage, gotPage)
 	return got
 }
 
@@ -131,8 +119,9 @@ func Brk(t *kernel.Task, addr hostarch.Addr, do func() hostarch.Addr) hostarch.A
 func DetachCheck(t *kernel.Task, addr hostarch.Addr, do func() error) error {
 	s := lock(t)
 	defer s.Unlock()
-	if vr, err := s.m.FindVMARange(addr); err == nil && s.sealedIn(vr) {
+	vr, err := s.m.FindVMARange(addr)
+	if err == nil && s.sealedIn(vr) {
 		return linuxerr.EPERM
 	}
-	return do()
+	return release(s.accountedSpan(vr), do)
 }

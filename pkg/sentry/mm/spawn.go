@@ -11,6 +11,7 @@ package mm
 // are set before any task that waits on spawnMu can look at them.
 
 import (
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 )
@@ -19,23 +20,30 @@ import (
 // the caller's PID namespace.
 type CloneFunc func() (uintptr, *kernel.SyscallControl, error)
 
-// Spawn checks a clone-family call by t and has do perform it. newProcess is
-// false for CLONE_THREAD.
-func Spawn(t *kernel.Task, newProcess bool, do CloneFunc) (uintptr, *kernel.SyscallControl, error) {
+// Spawn checks a clone-family call by t with the clone flags flags (fork:
+// 0, vfork: CLONE_VM|CLONE_VFORK) and has do perform it. What the child's
+// address space gets is in fork.go.
+func Spawn(t *kernel.Task, flags uint64, do CloneFunc) (uintptr, *kernel.SyscallControl, error) {
 	s := lock(t)
 	defer s.Unlock()
 	p := processOf(t)
-	if newProcess && !ForkAllowed(t) {
+	if flags&linux.CLONE_THREAD == 0 && !ForkAllowed(t) {
 		return 0, nil, linuxerr.EPERM
 	}
 	spawnMu.RLock()
 	defer spawnMu.RUnlock()
+	f, err := s.beginFork(t, p, flags)
+	if err != nil {
+		return 0, nil, err
+	}
 	tid, ctrl, err := do()
 	if err == nil {
 		if child := t.PIDNamespace().TaskWithID(kernel.ThreadID(tid)); child != nil {
 			policy, mask := child.NumaPolicy()
-			child.SetNumaPolicy(policy, mask&^peiosBits|p.bits)
+			child.SetNumaPolicy(policy, mask&^peiosBits|f.childBits(p.bits))
+			f.child(child)
 		}
 	}
+	f.end(err)
 	return tid, ctrl, err
 }

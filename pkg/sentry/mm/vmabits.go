@@ -153,12 +153,15 @@ func (s Space) collectTracked(ctx context.Context, ar hostarch.AddrRange, buf []
 //
 // Preconditions: s is locked.
 func (s Space) adopt(ctx context.Context) {
+	vdso := s.vdsoStart()
 	for _, e := range s.mapsEntries(ctx) {
 		policy, mask, err := s.m.NumaPolicy(e.ar.Start)
 		if err != nil || mask&bitTracked != 0 {
 			continue // [vsyscall] has no VMA.
 		}
-		s.m.SetNumaPolicy(e.ar.Start, uint64(e.ar.Length()), policy, mask|bitTracked|protMask(e.prot))
+		bits := protMask(e.prot) | kindBits(e, vdso)
+		bits |= adoptCharge(bits, uint64(e.ar.Length()))
+		s.m.SetNumaPolicy(e.ar.Start, uint64(e.ar.Length()), policy, mask|bitTracked|bits)
 	}
 }
 
@@ -167,6 +170,9 @@ type mapsEntry struct {
 	ar      hostarch.AddrRange
 	prot    hostarch.AccessType
 	private bool
+	offset  uint64 // the file offset of ar.Start
+	ino     uint64 // 0 for anonymous memory
+	path    string // the file, or a name such as [vdso]
 }
 
 // mapsEntries returns every VMA with its real protection. It is linear in
@@ -175,8 +181,8 @@ type mapsEntry struct {
 // Preconditions: s is locked.
 func (s Space) mapsEntries(ctx context.Context) []mapsEntry {
 	var entries []mapsEntry
-	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, private string, _ uint64, _, _ uint32, _ uint64, _ string) {
-		entries = append(entries, mapsEntry{hostarch.AddrRange{Start: start, End: end}, perms, private == "p"})
+	s.m.ReadMapsDataInto(ctx, func(start, end hostarch.Addr, perms hostarch.AccessType, private string, offset uint64, _, _ uint32, ino uint64, path string) {
+		entries = append(entries, mapsEntry{hostarch.AddrRange{Start: start, End: end}, perms, private == "p", offset, ino, path})
 	})
 	return entries
 }

@@ -30,14 +30,32 @@ var wrapped = map[string]wrap{
 	"clone":         clone,
 	"clone3":        clone3,
 	"fork":          fork,
-	"vfork":         fork,
+	"vfork":         vfork,
 	"execve":        execve,
 	"execveat":      execve,
 	"prctl":         prctl,
 	"mbind":         mbind,
 	"set_mempolicy": setMempolicy,
 	"get_mempolicy": getMempolicy,
+
+	"mlock":            mlock,
+	"mlock2":           mlock2,
+	"munlock":          munlock,
+	"mlockall":         mlockall,
+	"munlockall":       munlockall,
+	"pkey_alloc":       pkeyAlloc,
+	"pkey_free":        pkeyFree,
+	"msync":            msync,
+	"mincore":          mincore,
+	"remap_file_pages": remapFilePages,
+	"open":             open,
+	"openat":           open,
+	"openat2":          open,
 }
+
+// optional lists the wrapped syscalls an architecture may lack (ARM64 has
+// no fork, vfork or open).
+var optional = map[string]bool{"fork": true, "vfork": true, "open": true}
 
 // Numbers of the syscalls gVisor does not have; the same on both
 // architectures.
@@ -61,7 +79,7 @@ func Install() error {
 		for name, w := range wrapped {
 			nr, err := table.LookupNo(name)
 			if err != nil {
-				if name == "fork" || name == "vfork" {
+				if optional[name] {
 					continue
 				}
 				return fmt.Errorf("installing the Peios handler for %s on %v: %w", name, table.Arch, err)

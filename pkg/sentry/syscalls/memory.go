@@ -24,12 +24,16 @@ func mmap(orig kernel.SyscallFn) kernel.SyscallFn {
 			FD:     args[4].Int(),
 			Offset: args[5].Uint64(),
 		}
-		addr, err := mm.MMap(t, req, func(flags, prot uint32) (hostarch.Addr, error) {
+		addr, err := mm.MMap(t, req, func(r mm.MMapRequest) (hostarch.Addr, error) {
 			a := args
-			a[2].Value = uintptr(prot)
-			a[3].Value = uintptr(flags)
-			r, _, err := orig(t, sysno, a)
-			return hostarch.Addr(r), err
+			a[0].Value = uintptr(r.Addr)
+			a[1].Value = uintptr(r.Length)
+			a[2].Value = uintptr(r.Prot)
+			a[3].Value = uintptr(r.Flags)
+			a[4].Value = uintptr(r.FD)
+			a[5].Value = uintptr(r.Offset)
+			ret, _, err := orig(t, sysno, a)
+			return hostarch.Addr(ret), err
 		})
 		return uintptr(addr), nil, err
 	}
@@ -78,10 +82,9 @@ func mremap(orig kernel.SyscallFn) kernel.SyscallFn {
 	}
 }
 
-func madvise(orig kernel.SyscallFn) kernel.SyscallFn {
+func madvise(kernel.SyscallFn) kernel.SyscallFn {
 	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
-		err := mm.MAdvise(t, args[0].Pointer(), uint64(args[1].SizeT()), args[2].Int(), func() error { return call(orig, t, sysno, args) })
-		return 0, nil, err
+		return 0, nil, mm.MAdvise(t, args[0].Pointer(), uint64(args[1].SizeT()), args[2].Int())
 	}
 }
 

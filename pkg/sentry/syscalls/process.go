@@ -11,14 +11,15 @@ import (
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
-// spawn runs gVisor's clone-family handler orig through mm.Spawn.
-func spawn(orig kernel.SyscallFn, t *kernel.Task, sysno uintptr, args arch.SyscallArguments, newProcess bool) (uintptr, *kernel.SyscallControl, error) {
-	return mm.Spawn(t, newProcess, func() (uintptr, *kernel.SyscallControl, error) { return orig(t, sysno, args) })
+// spawn runs gVisor's clone-family handler orig through mm.Spawn; flags
+// are the clone flags.
+func spawn(orig kernel.SyscallFn, t *kernel.Task, sysno uintptr, args arch.SyscallArguments, flags uint64) (uintptr, *kernel.SyscallControl, error) {
+	return mm.Spawn(t, flags, func() (uintptr, *kernel.SyscallControl, error) { return orig(t, sysno, args) })
 }
 
 func clone(orig kernel.SyscallFn) kernel.SyscallFn {
 	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
-		return spawn(orig, t, sysno, args, args[0].Uint64()&linux.CLONE_THREAD == 0)
+		return spawn(orig, t, sysno, args, args[0].Uint64())
 	}
 }
 
@@ -30,14 +31,19 @@ func clone3(orig kernel.SyscallFn) kernel.SyscallFn {
 		if _, err := t.CopyInBytes(args[0].Pointer(), flags[:]); err != nil {
 			return orig(t, sysno, args)
 		}
-		f := hostarch.ByteOrder.Uint64(flags[:])
-		return spawn(orig, t, sysno, args, f&linux.CLONE_THREAD == 0)
+		return spawn(orig, t, sysno, args, hostarch.ByteOrder.Uint64(flags[:]))
 	}
 }
 
 func fork(orig kernel.SyscallFn) kernel.SyscallFn {
 	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
-		return spawn(orig, t, sysno, args, true)
+		return spawn(orig, t, sysno, args, 0)
+	}
+}
+
+func vfork(orig kernel.SyscallFn) kernel.SyscallFn {
+	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+		return spawn(orig, t, sysno, args, linux.CLONE_VM|linux.CLONE_VFORK)
 	}
 }
 

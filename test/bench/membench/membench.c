@@ -144,6 +144,27 @@ static void madvise_dontneed_step(void) {
   if (madvise(region, REGION, MADV_DONTNEED) != 0) die("madvise");
 }
 
+// madvise_allowing calls madvise and dies on failure, except EINVAL from a
+// runtime that does not support the advice (stock gVisor for PAGEOUT and
+// POPULATE_WRITE).
+static void madvise_allowing_einval(void *p, size_t len, int advice) {
+  if (madvise(p, len, advice) != 0 && errno != EINVAL) die("madvise");
+}
+
+// ---- madvise_pageout: touch a 64 KiB RW region, then MADV_PAGEOUT it.
+static void madvise_pageout_step(void) {
+  touch(region, REGION);
+  madvise_allowing_einval(region, REGION, 21 /* MADV_PAGEOUT */);
+}
+
+// ---- madvise_populate_write: MADV_DONTNEED a 64 KiB RW region, fault it
+// in with MADV_POPULATE_WRITE, then touch every page.
+static void madvise_populate_write_step(void) {
+  if (madvise(region, REGION, MADV_DONTNEED) != 0) die("madvise DONTNEED");
+  madvise_allowing_einval(region, REGION, 23 /* MADV_POPULATE_WRITE */);
+  touch(region, REGION);
+}
+
 // ---- mremap_grow: grow a touched 4 KiB mapping to 64 KiB with
 // MREMAP_MAYMOVE, then shrink it back to 4 KiB (two mremap calls per op).
 static char *mr_page;
@@ -173,6 +194,9 @@ static const workload workloads[] = {
     {"mprotect", mprotect_setup, mprotect_step, mprotect_teardown},
     {"madvise_dontneed", region_setup, madvise_dontneed_step, region_teardown},
     {"mremap_grow", mremap_setup, mremap_grow_step, mremap_teardown},
+    {"madvise_pageout", region_setup, madvise_pageout_step, region_teardown},
+    {"madvise_populate_write", region_setup, madvise_populate_write_step,
+     region_teardown},
 };
 
 static const workload *find(const char *name) {

@@ -1,0 +1,200 @@
+/*
+ * residency.c - msync (spec §8.13), mincore with real residency (§8.14)
+ * and remap_file_pages, emulated (§8.7).
+ *
+ * Residency is what the address space has backed: gVisor backs small
+ * anonymous mappings as soon as they are made and faults private memory in
+ * 2 MiB chunks, so the checks only rely on what both Linux and gVisor do:
+ * touched pages are resident, pages dropped by MADV_DONTNEED are not, a
+ * large untouched mapping (and MAP_POPULATE|MAP_NONBLOCK) is not,
+ * MAP_POPULATE and MADV_POPULATE_* are.
+ *
+ * Usage: residency
+ */
+#include "check.h"
+#include "mm_util.h"
+
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+/* ---- msync (§8.13) ---- */
+
+static void msync_rules(void)
+{
+	int fd = tmpfile_of("msync", 2, 0x10);
+	unsigned char *p = map_anon(2, RW), *r = reserve(3), *f, *l, buf[4];
+
+	SETUP("setup_msync", p && fd >= 0);
+	if (!p || fd < 0)
+		return;
+	EXPECT_ERR("msync_bad_flags_einval_8.13", msync(p, PG, 8), EINVAL);
+	EXPECT_ERR("msync_unaligned_einval_8.13", msync(p + 1, PG, MS_ASYNC), EINVAL);
+	EXPECT_ERR("msync_async_and_sync_einval_8.13", msync(p, PG, MS_ASYNC | MS_SYNC), EINVAL);
+	EXPECT_ERR("msync_bad_flags_unmapped_einval_8.13", msync(r, PG, 8), EINVAL);
+	EXPECT_OK("msync_len_rounds_to_0_ok_8.13", msync(p, (size_t)-1, MS_SYNC));
+	EXPECT_ERR("msync_wraps_enomem_8.13", msync(p, (size_t)0 - 2 * PG, MS_ASYNC), ENOMEM);
+	EXPECT_OK("msync_len0_ok_8.13", msync(r, 0, MS_SYNC));
+	EXPECT_OK("msync_flags_0_ok_8.13", msync(p, PG, 0));
+	EXPECT_OK("msync_anon_sync_ok_8.13", msync(p, 2 * PG, MS_SYNC));
+	EXPECT_OK("msync_invalidate_ok_8.13", msync(p, 2 * PG, MS_INVALIDATE));
+	EXPECT_ERR("msync_unmapped_enomem_8.13", msync(r, PG, MS_ASYNC), ENOMEM);
+	SETUP("setup_msync_hole", map_at(r, 1, RW) && map_at(r + 2 * PG, 1, RW));
+	EXPECT_ERR("msync_hole_enomem_8.13", msync(r, 3 * PG, MS_ASYNC), ENOMEM);
+	EXPECT_ERR("msync_hole_sync_enomem_8.13", msync(r, 3 * PG, MS_SYNC), ENOMEM);
+	munmap(r, 3 * PG);
+
+	f = mmap(NULL, 2 * PG, RW, MAP_SHARED, fd, 0);
+	SETUP("setup_msync_file", f != MAP_FAILED);
+	if (f != MAP_FAILED) {
+		memset(f, 0x20, 2 * PG);
+		EXPECT_OK("msync_shared_file_sync_ok_8.13", msync(f, 2 * PG, MS_SYNC));
+		EXPECT_RET("msync_shared_file_written_8.13", pread(fd, buf, 4, PG), 4);
+		EXPECT_TRUE("msync_shared_file_contents_8.13", buf[0] == 0x20 && buf[3] == 0x20);
+		EXPECT_OK("msync_shared_file_async_ok_8.13", msync(f, PG, MS_ASYNC | MS_INVALIDATE));
+		munmap(f, 2 * PG);
+	}
+	l = map_anon(1, RW);
+	SETUP("setup_msync_locked", l && mlock(l, PG) == 0);
+	if (l) {
+		EXPECT_ERR("msync_invalidate_locked_ebusy_8.13", msync(l, PG, MS_INVALIDATE), EBUSY);
+		EXPECT_OK("msync_sync_locked_ok_8.13", msync(l, PG, MS_SYNC));
+		munmap(l, PG);
+	}
+	close(fd);
+	unlink(tmp_path);
+	munmap(p, 2 * PG);
+}
+
+/* ---- mincore (§8.14) ---- */
+
+static void mincore_rules(void)
+{
+	unsigned char vec[2048], *p = map_anon(4, RW), *ro = map_anon(1, PROT_READ), *r = reserve(3);
+	unsigned char *kernel = (unsigned char *)0xffff800000000000UL;
+
+	SETUP("setup_mincore", p && ro);
+	if (!p || !ro)
+		return;
+	EXPECT_ERR("mincore_unaligned_einval_8.14", mincore(p + 1, PG, vec), EINVAL);
+	EXPECT_ERR("mincore_beyond_user_space_enomem_8.14", mincore((void *)(TASK_SIZE_4L - PG), 4 * PG, vec), ENOMEM);
+	EXPECT_ERR("mincore_wraps_enomem_8.14", mincore(p, (size_t)0 - PG, vec), ENOMEM);
+	EXPECT_ERR("mincore_kernel_vec_efault_8.14", mincore(p, PG, kernel), EFAULT);
+	EXPECT_ERR("mincore_kernel_vec_len0_efault_8.14", mincore(p, 0, kernel), EFAULT);
+	EXPECT_OK("mincore_len0_ok_8.14", mincore(r, 0, vec));
+	EXPECT_ERR("mincore_unmapped_enomem_8.14", mincore(r, PG, vec), ENOMEM);
+	EXPECT_ERR("mincore_ro_vec_efault_8.14", mincore(p, PG, ro), EFAULT);
+	EXPECT_ERR("mincore_hole_ro_vec_enomem_8.14", mincore(r, PG, ro), ENOMEM);
+	SETUP("setup_mincore_hole", map_at(r, 1, RW) && map_at(r + 2 * PG, 1, RW));
+	memset(vec, 0x7f, 3);
+	r[0] = 1;
+	EXPECT_ERR("mincore_hole_enomem_8.14", mincore(r, 3 * PG, vec), ENOMEM);
+	EXPECT_TRUE("mincore_hole_entries_before_written_8.14", vec[0] == 1 && vec[1] == 0x7f);
+	munmap(r, 3 * PG);
+
+	memset(p, 1, 4 * PG);
+	EXPECT_OK("mincore_touched_ok_8.14", mincore(p, 4 * PG - 1, vec));
+	EXPECT_TRUE("mincore_touched_resident_8.14", vec[0] == 1 && vec[1] == 1 && vec[2] == 1 && vec[3] == 1);
+	SETUP("setup_dontneed", madvise(p + PG, 2 * PG, MADV_DONTNEED) == 0);
+	EXPECT_OK("mincore_after_dontneed_ok_8.14", mincore(p, 4 * PG, vec));
+	EXPECT_TRUE("mincore_dontneed_pages_not_resident_8.14", vec[0] == 1 && vec[1] == 0 && vec[2] == 0 && vec[3] == 1);
+	SETUP("setup_populate", madvise(p + PG, PG, MADV_POPULATE_WRITE) == 0);
+	EXPECT_OK("mincore_after_populate_ok_8.14", mincore(p, 4 * PG, vec));
+	EXPECT_TRUE("mincore_populated_resident_10.2", vec[1] == 1);
+	munmap(p, 4 * PG);
+
+	p = mmap(NULL, 8 * HUGE_2M, RW, ANON, -1, 0);
+	SETUP("setup_large", p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		EXPECT_OK("mincore_large_ok_8.14", mincore(p + 4 * HUGE_2M, 1024 * PG, vec));
+		EXPECT_TRUE("mincore_untouched_not_resident_8.14", vec[0] == 0 && vec[1023] == 0);
+		munmap(p, 8 * HUGE_2M);
+	}
+	p = mmap(NULL, 4 * HUGE_2M, RW, ANON | MAP_POPULATE | MAP_NONBLOCK, -1, 0);
+	SETUP("setup_nonblock", p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		EXPECT_OK("mincore_nonblock_ok_8.14", mincore(p + HUGE_2M, 512 * PG, vec));
+		EXPECT_TRUE("map_populate_nonblock_not_resident_9", vec[0] == 0 && vec[511] == 0);
+		munmap(p, 4 * HUGE_2M);
+	}
+	p = mmap(NULL, 2 * HUGE_2M, RW, ANON | MAP_POPULATE, -1, 0);
+	SETUP("setup_populate_map", p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		EXPECT_OK("mincore_populate_ok_8.14", mincore(p, 1024 * PG, vec));
+		EXPECT_TRUE("map_populate_resident_9", vec[0] == 1 && vec[1023] == 1);
+		munmap(p, 2 * HUGE_2M);
+	}
+	munmap(ro, PG);
+}
+
+/* ---- remap_file_pages (§8.7) ---- */
+
+static void fill_pages(unsigned char *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		memset(p + i * PG, i + 1, PG);
+}
+
+static void remap_rules(void)
+{
+	unsigned char *sh = mmap(NULL, 4 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0), *priv = map_anon(2, RW);
+	int fd = tmpfile_of("remap", 4, 0), fdr;
+	unsigned char *f, *fr, *fp;
+
+	SETUP("setup_remap", sh != MAP_FAILED && priv && fd >= 0);
+	if (sh == MAP_FAILED || !priv || fd < 0)
+		return;
+	fill_pages(sh, 4);
+	EXPECT_ERR("remap_prot_einval_8.7", remap_file_pages(sh, PG, PROT_READ, 1, 0), EINVAL);
+	EXPECT_ERR("remap_size_0_einval_8.7", remap_file_pages(sh, 0, 0, 1, 0), EINVAL);
+	EXPECT_ERR("remap_size_below_page_einval_8.7", remap_file_pages(sh, PG - 1, 0, 1, 0), EINVAL);
+	EXPECT_ERR("remap_wraps_einval_8.7", remap_file_pages(sh, (size_t)0 - PG, 0, 1, 0), EINVAL);
+	EXPECT_ERR("remap_pgoff_wraps_einval_8.7", remap_file_pages(sh, PG, 0, (size_t)-1, 0), EINVAL);
+	EXPECT_ERR("remap_private_anon_einval_8.7", remap_file_pages(priv, PG, 0, 0, 0), EINVAL);
+	EXPECT_ERR("remap_unmapped_einval_8.7", remap_file_pages(reserve(1), PG, 0, 0, 0), EINVAL);
+	EXPECT_ERR("remap_runs_past_end_einval_8.7", remap_file_pages(sh + 3 * PG, 2 * PG, 0, 0, 0), EINVAL);
+
+	EXPECT_OK("remap_shared_anon_ok_8.7", remap_file_pages(sh, PG, 0, 3, 0));
+	EXPECT_TRUE("remap_shared_anon_shows_page_3_8.7", filled(sh, PG, 4) && filled(sh + PG, PG, 2));
+	sh[0] = 0x44;
+	EXPECT_TRUE("remap_shared_anon_same_object_8.7", sh[3 * PG] == 0x44);
+	/* Offsets at or above the lowest one still mapped (1 now). */
+	EXPECT_OK("remap_lower_offset_ok_8.7", remap_file_pages(sh + 3 * PG, PG, 0, 1, MAP_NONBLOCK | 0x10));
+	EXPECT_TRUE("remap_lower_offset_shows_page_1_8.7", filled(sh + 3 * PG, PG, 2));
+	EXPECT_OK("remap_flags_masked_ok_8.7", remap_file_pages(sh + PG, 2 * PG, 0, 2, ~0));
+	EXPECT_TRUE("remap_two_pages_8.7", filled(sh + PG, PG, 3) && sh[2 * PG] == 0x44 && filled(sh, PG, 0x44) == 0);
+
+	f = mmap(NULL, 4 * PG, RW, MAP_SHARED, fd, 0);
+	fp = mmap(NULL, 4 * PG, RW, MAP_PRIVATE, fd, 0);
+	fdr = open(tmp_path, O_RDONLY);
+	fr = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fdr, 0);
+	SETUP("setup_remap_file", f != MAP_FAILED && fp != MAP_FAILED && fr != MAP_FAILED);
+	if (f != MAP_FAILED && fp != MAP_FAILED && fr != MAP_FAILED) {
+		fill_pages(f, 4);
+		EXPECT_ERR("remap_private_file_einval_8.7", remap_file_pages(fp, PG, 0, 1, 0), EINVAL);
+		EXPECT_ERR("remap_shared_file_opened_ro_einval_8.7", remap_file_pages(fr, PG, 0, 1, 0), EINVAL);
+		EXPECT_OK("remap_shared_file_ok_8.7", remap_file_pages(f + PG, 2 * PG, 0, 2, 0));
+		EXPECT_TRUE("remap_shared_file_contents_8.7",
+			    filled(f, PG, 1) && filled(f + PG, PG, 3) && filled(f + 2 * PG, PG, 4) && filled(f + 3 * PG, PG, 4));
+		EXPECT_TRUE("remap_keeps_protection_8.7", perms_is(f + PG, "rw-s"));
+		SETUP("setup_remap_mprotect", mprotect(f + 3 * PG, PG, PROT_READ) == 0);
+		EXPECT_ERR("remap_across_other_prot_einval_8.7", remap_file_pages(f + 2 * PG, 2 * PG, 0, 0, 0), EINVAL);
+		SETUP("setup_remap_seal", sys_mseal(f + 3 * PG, PG, 0) == 0);
+		EXPECT_ERR("remap_sealed_eperm_12.1", remap_file_pages(f + 3 * PG, PG, 0, 0, 0), EPERM);
+		EXPECT_TRUE("remap_sealed_unchanged_12.1", filled(f + 3 * PG, PG, 4));
+	}
+	close(fd);
+	close(fdr);
+	unlink(tmp_path);
+	munmap(sh, 4 * PG);
+	munmap(priv, 2 * PG);
+}
+
+int main(int argc, char **argv)
+{
+	check_init("residency", &argc, argv);
+	probe_install();
+	msync_rules();
+	mincore_rules();
+	remap_rules();
+	return check_finish();
+}

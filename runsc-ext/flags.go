@@ -1,64 +1,47 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
-// peiosFlags are the runtime's own global flags. They set the sandbox policy;
-// a container's dev.peios.mm/* annotations override them.
-type peiosFlags struct {
-	// wx is --peios-wx: enforce (default), off or locked.
-	wx string
-}
-
-// flagWX is the name of the W^X policy flag.
-const flagWX = "peios-wx"
-
-// policy returns the sandbox policy the flags describe.
-func (f peiosFlags) policy() (mm.Policy, error) {
-	var p mm.Policy
-	if f.wx != "" {
-		wx, err := mm.ParseWXPolicy(f.wx)
-		if err != nil {
-			return p, fmt.Errorf("--%s: %v", flagWX, err)
-		}
-		p.WX = wx
-	}
-	return p, nil
-}
+// peiosFlags holds the runtime's own global flags, --peios-<name>=<value>,
+// by name (see settings.go). They set the sandbox's defaults; a container's
+// dev.peios.mm/* annotations override them.
+type peiosFlags map[string]string
 
 // extractPeiosFlags removes the --peios-* flags from args (runsc's own flag
-// parser does not know them) and returns them. Both --name=value and
-// --name value are accepted, with one or two dashes.
+// parser does not know them) and returns them, checked. Both --name=value
+// and --name value are accepted, with one or two dashes.
 func extractPeiosFlags(args []string) ([]string, peiosFlags, error) {
-	var f peiosFlags
+	f := peiosFlags{}
 	out := []string{args[0]}
 	for i := 1; i < len(args); i++ {
 		a := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || !strings.HasPrefix(name, "peios-") {
+		flag, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		name, isPeios := strings.CutPrefix(flag, "peios-")
+		if !strings.HasPrefix(a, "-") || !isPeios {
 			out = append(out, a)
 			continue
 		}
-		if name != flagWX {
-			return nil, f, fmt.Errorf("unknown flag -%s; the Peios flags are --%s=enforce|off|locked", name, flagWX)
+		s, known := settings[name]
+		if !known {
+			return nil, nil, fmt.Errorf("unknown flag -%s; the Peios flags are %s", flag, settingNames("--peios-"))
 		}
 		if !hasValue {
 			if i+1 >= len(args) {
-				return nil, f, fmt.Errorf("--%s needs a value: enforce, off or locked", name)
+				return nil, nil, fmt.Errorf("--%s needs a value: %s", flag, s.accepted)
 			}
 			i++
 			value = args[i]
 		}
-		f.wx = value
+		f[name] = value
 	}
-	if _, err := f.policy(); err != nil {
-		return nil, f, err
+	if _, err := buildConfig(f, nil); err != nil {
+		return nil, nil, err
 	}
 	return out, f, nil
 }
@@ -88,10 +71,10 @@ func wantsVersion(args []string) bool {
 	return false
 }
 
-// envPolicy carries the flags' policy across the boot process's re-exec of
-// itself (runsc re-executes the sandbox with its environment after setting up
-// its root), where the parent's command line can no longer be read.
-const envPolicy = "RUNSC_PEIOS_WX"
+// envFlags carries the flags across the boot process's re-exec of itself
+// (runsc re-executes the sandbox with its environment after setting up its
+// root), where the parent's command line can no longer be read.
+const envFlags = "RUNSC_PEIOS_FLAGS"
 
 // sandboxFlags recovers the Peios flags in the sandbox (boot) process. runsc
 // starts it with a command line of its own, without our flags, and an empty
@@ -100,16 +83,17 @@ const envPolicy = "RUNSC_PEIOS_WX"
 // sandbox runs from a sealed copy of the binary, so the two executables
 // cannot be compared.)
 func sandboxFlags() (peiosFlags, error) {
-	if wx, ok := os.LookupEnv(envPolicy); ok {
-		return peiosFlags{wx: wx}, nil
+	if enc, ok := os.LookupEnv(envFlags); ok {
+		f := peiosFlags{}
+		return f, json.Unmarshal([]byte(enc), &f)
 	}
 	ppid, err := parentPID()
 	if err != nil {
-		return peiosFlags{}, err
+		return nil, err
 	}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid))
 	if err != nil {
-		return peiosFlags{}, fmt.Errorf("reading the flags of the runsc-peios process %d: %v", ppid, err)
+		return nil, fmt.Errorf("reading the flags of the runsc-peios process %d: %v", ppid, err)
 	}
 	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
 	_, f, err := extractPeiosFlags(args)

@@ -18,9 +18,9 @@ func TestExtractPeiosFlags(t *testing.T) {
 		{in: []string{"r", "--root=/x", "do", "ls"}, out: []string{"r", "--root=/x", "do", "ls"}},
 		{in: []string{"r", "--peios-wx=off", "do", "ls"}, out: []string{"r", "do", "ls"}, wx: "off"},
 		{in: []string{"r", "-peios-wx", "locked", "--debug", "run", "c"}, out: []string{"r", "--debug", "run", "c"}, wx: "locked"},
-		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx: "sometimes" is not a W^X policy; accepted: enforce, off, locked`},
+		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx="sometimes": "sometimes" is not a W^X policy`},
 		{in: []string{"r", "--peios-wx"}, wantErr: "--peios-wx needs a value"},
-		{in: []string{"r", "--peios-commit=strict"}, wantErr: "unknown flag -peios-commit"},
+		{in: []string{"r", "--peios-bogus=1"}, wantErr: "unknown flag -peios-bogus"},
 	} {
 		out, f, err := extractPeiosFlags(tc.in)
 		if tc.wantErr != "" {
@@ -29,7 +29,7 @@ func TestExtractPeiosFlags(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !reflect.DeepEqual(out, tc.out) || f.wx != tc.wx {
+		if err != nil || !reflect.DeepEqual(out, tc.out) || f["wx"] != tc.wx {
 			t.Errorf("extractPeiosFlags(%q) = %q, %+v, %v; want %q, wx %q", tc.in, out, f, err, tc.out, tc.wx)
 		}
 	}
@@ -47,22 +47,34 @@ func TestSubcommand(t *testing.T) {
 	}
 }
 
-func TestContainerPolicy(t *testing.T) {
-	sandbox := mm.Policy{WX: mm.WXEnforce}
-	p, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/wx": "off", "other/key": "x"})
-	if err != nil || p.WX != mm.WXOff {
-		t.Errorf("annotation wx=off: got %+v, %v", p, err)
+func TestBuildConfig(t *testing.T) {
+	c, err := buildConfig(peiosFlags{"wx": "locked"}, map[string]string{"dev.peios.mm/wx": "off", "other/key": "x"})
+	if err != nil || c.policy.WX != mm.WXOff {
+		t.Errorf("annotation wx=off over flag locked: got %+v, %v", c, err)
 	}
-	p, err = containerPolicy(sandbox, nil)
-	if err != nil || p != sandbox {
-		t.Errorf("no annotations: got %+v, %v; want the sandbox policy", p, err)
+	c, err = buildConfig(peiosFlags{"wx": "locked"}, nil)
+	if err != nil || c.policy.WX != mm.WXLocked {
+		t.Errorf("flag only: got %+v, %v; want locked", c, err)
 	}
-	if _, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/wx": "no"}); err == nil ||
-		!strings.Contains(err.Error(), "annotation dev.peios.mm/wx") || !strings.Contains(err.Error(), "enforce, off, locked") {
-		t.Errorf("bad wx annotation: error %v does not name the key and the accepted values", err)
+	c, err = buildConfig(nil, map[string]string{
+		"dev.peios.mm/pip":         "Protected:PeiosTcb",
+		"dev.peios.mm/mitigations": "0x8",
+		"dev.peios.mm/token":       "user=S-1-5-21-1-2-3-1001;integrity=Low",
+	})
+	if err != nil || c.identity.PIPType != 512 || c.identity.PIPTrust != 8192 || c.policy.Mitigations != 0xc0 || c.identity.Token == "" {
+		t.Errorf("pip, mitigations (CFI alias -> CFIF|CFIB) and token: got %+v, %v", c, err)
 	}
-	if _, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/bogus": "1"}); err == nil ||
-		!strings.Contains(err.Error(), "dev.peios.mm/bogus") {
-		t.Errorf("unknown annotation: error %v does not name the key", err)
+	for key, want := range map[string]string{
+		"dev.peios.mm/wx":          "enforce, off or locked",
+		"dev.peios.mm/pip":         "type:trust",
+		"dev.peios.mm/mitigations": "0x3ff",
+		"dev.peios.mm/token":       "token text",
+		"dev.peios.mm/process-sd":  "SDDL",
+		"dev.peios.mm/bogus":       "supported:",
+	} {
+		_, err := buildConfig(nil, map[string]string{key: "no such value"})
+		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad %s: error %v does not name the key and %q", key, err, want)
+		}
 	}
 }

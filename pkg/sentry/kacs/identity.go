@@ -23,6 +23,9 @@ type Identity struct {
 	// PIPType and PIPTrust are the PIP label of the container's images
 	// (the launcher's configuration; the Sentry verifies no signatures).
 	PIPType, PIPTrust uint32
+	// Mitigations are the PSB mitigations of the container's first
+	// process. pkg/sentry/mm enforces them; the PSB mirrors them.
+	Mitigations security.Mitigation
 }
 
 // Validate reports the first malformed field, naming it.
@@ -105,6 +108,9 @@ func firstProcess(t *kernel.Task) (*Process, error) {
 		return nil, err
 	}
 	psb.Exec(id.PIPType, id.PIPTrust)
+	if _, err := psb.AddMitigations(id.Mitigations); err != nil {
+		return nil, err
+	}
 	if id.ProcessSD != "" {
 		sd, err := security.ParseSDDL(id.ProcessSD)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+
+	"github.com/peios/runsc-peios/pkg/security"
 )
 
 // WXPolicy is the sandbox's W^X policy (DECISIONS D1).
@@ -52,6 +54,9 @@ func ParseWXPolicy(s string) (WXPolicy, error) {
 type Policy struct {
 	// WX is the W^X policy.
 	WX WXPolicy
+	// Mitigations are the PSB mitigations the container's first process
+	// starts with (dev.peios.mm/mitigations); forks copy them.
+	Mitigations security.Mitigation
 }
 
 // policyTable is an immutable snapshot of the sandbox's policies, replaced

@@ -19,6 +19,9 @@ type Process struct {
 	// Token is the process's primary token. Immutable pointer; the token
 	// guards its privilege state.
 	Token *security.Token
+
+	// sdMu serialises kacs_set_sd calls on this process (§24.4 step 5).
+	sdMu sync.Mutex
 }
 
 // table maps weak.Pointer[kernel.ThreadGroup] to *Process. Nothing in it

@@ -57,6 +57,8 @@ const (
 var added = map[uintptr]kernel.Syscall{
 	sysMseal:      {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
 	sysKacsSetPSB: {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
+	sysKacsGetSD:  {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
+	sysKacsSetSD:  {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
 }
 
 // Install puts the Peios handlers into gVisor's AMD64 and ARM64 tables. It

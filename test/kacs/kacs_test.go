@@ -1,0 +1,237 @@
+// Package kacs tests the cross-process gate of runsc-peios (spec §6) with
+// real processes in one sandbox: a target started as the container's root
+// process (uid 0) and callers entered with runsc exec as the same or another
+// user. Parent and child get no shortcut; only the target's process SD and
+// PIP decide, and the target can grant a helper access with kacs_set_sd.
+package kacs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/peios/runsc-peios/pkg/security"
+)
+
+// runtimePath returns the runsc-peios binary under test.
+func runtimePath(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("RUNSC_PEIOS")
+	if p == "" {
+		p = "../../bin/runsc-peios"
+	}
+	p, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("runsc-peios not found at %s (build it with `make build`): %v", p, err)
+	}
+	return p
+}
+
+// build compiles progs/<name>.c statically into dir.
+func build(t *testing.T, dir, name string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	if b, err := exec.Command("gcc", "-static", "-O1", "-o", out, filepath.Join("progs", name+".c")).CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+// sandbox is one running container with the target as its root process.
+type sandbox struct {
+	t         *testing.T
+	runtime   string
+	root      string
+	id        string
+	share     string // host directory shared with the container
+	platform  string
+	pid, addr string
+}
+
+func (s *sandbox) runsc(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, s.runtime, append([]string{"--root", s.root, "--network=none", "--platform=" + s.platform}, args...)...)
+}
+
+// start runs target in a new container on platform with the given
+// annotations.
+func start(t *testing.T, platform string, annotations map[string]string) *sandbox {
+	t.Helper()
+	dir := t.TempDir()
+	// The shared directory must not be on the root filesystem, which the
+	// container sees read-only.
+	share, err := os.MkdirTemp("/dev/shm", "peios-kacs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(share) })
+	os.Chmod(share, 0o755) // Callers run as other users.
+	s := &sandbox{t: t, runtime: runtimePath(t), root: filepath.Join(dir, "root"), id: filepath.Base(share), share: share, platform: platform}
+	target := build(t, share, "target")
+	build(t, share, "caller")
+	bundle := filepath.Join(dir, "bundle")
+	os.MkdirAll(bundle, 0o755)
+	spec := map[string]any{
+		"ociVersion": "1.0.0",
+		"process": map[string]any{
+			"user": map[string]any{"uid": 0, "gid": 0},
+			"args": []string{target, share},
+			"env":  []string{"PATH=/usr/bin:/bin"},
+			"cwd":  "/",
+		},
+		"root":        map[string]any{"path": "/", "readonly": true},
+		"annotations": annotations,
+		"mounts": []map[string]any{
+			{"destination": "/proc", "type": "proc", "source": "proc"},
+			{"destination": share, "type": "bind", "source": share, "options": []string{"rbind", "rw"}},
+		},
+		"linux": map[string]any{"namespaces": []map[string]string{{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}}},
+	}
+	b, _ := json.Marshal(spec)
+	os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out := filepath.Join(dir, "target.out")
+	f, _ := os.Create(out)
+	cmd := s.runsc(ctx, "run", "--detach", "--bundle", bundle, s.id)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
+		b, _ := os.ReadFile(out)
+		t.Fatalf("runsc run: %v\n%s", err, b)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s.runsc(ctx, "delete", "-force", s.id).Run()
+		// runsc leaves its empty network namespace mounted in --root.
+		syscall.Unmount(filepath.Join(s.root, "null-netns"), syscall.MNT_DETACH)
+	})
+	for i := 0; i < 100 && s.pid == ""; i++ {
+		b, _ := os.ReadFile(out)
+		if fields := strings.Fields(string(b)); len(fields) >= 2 {
+			s.pid, s.addr = fields[0], fields[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s.pid == "" {
+		t.Fatalf("the target printed no pid")
+	}
+	return s
+}
+
+// call runs the caller as user (uid:gid) and returns its lines by name.
+func (s *sandbox) call(user string, write string) map[string]string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	args := []string{"exec", "--user", user, s.id, filepath.Join(s.share, "caller"), s.pid, s.addr}
+	if write != "" {
+		args = append(args, write)
+	}
+	out, err := s.runsc(ctx, args...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("runsc exec as %s: %v\n%s", user, err, out)
+	}
+	res := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if name, rest, ok := strings.Cut(line, " "); ok {
+			res[name] = rest
+		}
+	}
+	return res
+}
+
+// expect compares the result lines with want (name -> "ret errno"; a ret
+// of "*" matches any non-negative value).
+func expect(t *testing.T, who string, got map[string]string, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		g := got[name]
+		if rest, ok := strings.CutPrefix(w, "* "); ok && !strings.HasPrefix(g, "-") && strings.HasSuffix(g, " "+rest) {
+			continue
+		}
+		if g != w {
+			t.Errorf("%s: %s = %q, want %q", who, name, g, w)
+		}
+	}
+}
+
+// grant has the target add an ACE for sid with mask to its default DACL.
+func (s *sandbox) grant(t *testing.T, sid string, mask security.AccessMask) {
+	t.Helper()
+	sddl := fmt.Sprintf("D:(A;;0x%x;;;%s)(A;;0x%x;;;BA)(A;;0x%x;;;SY)(A;;0x%x;;;WD)(A;;0x%x;;;%s)",
+		uint32(security.ProcessMapping.All), machineUser(0), uint32(security.ProcessMapping.All), uint32(security.ProcessMapping.All),
+		uint32(security.ProcessQueryLimited), uint32(mask), sid)
+	sd, err := security.ParseSDDL(sddl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sd.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(s.share, "sd.bin"), b, 0o644)
+	os.WriteFile(filepath.Join(s.share, "apply"), nil, 0o644)
+	for i := 0; i < 100; i++ {
+		if got, err := os.ReadFile(filepath.Join(s.share, "applied")); err == nil && len(got) > 0 {
+			if strings.TrimSpace(string(got)) != "0 0" {
+				t.Fatalf("the target's kacs_set_sd: %s", got)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the target did not apply its SD")
+}
+
+// machineUser is the D8 user SID of uid.
+func machineUser(uid uint32) string {
+	sid, err := security.MachineSID(uid)
+	if err != nil {
+		panic(err)
+	}
+	return sid.String()
+}
+
+// platforms are the gVisor platforms the gate is checked on (D7).
+var platforms = []string{"systrap", "ptrace"}
+
+func TestCrossProcessGate(t *testing.T) {
+	for _, p := range platforms {
+		t.Run(p, func(t *testing.T) { crossProcessGate(t, p) })
+	}
+}
+
+// crossProcessGate checks spec §6.2/§6.3 and §21 item 10 with real users.
+func crossProcessGate(t *testing.T, platform string) {
+	s := start(t, platform, nil)
+
+	// Same user (uid 0: its own user SID and Administrators).
+	expect(t, "same user", s.call("0:0", "root-wrote-it!"), map[string]string{
+		"readv": "14 0", "writev": "14 0", "pidfd_open": "* 0", "get_sd": "* 0", "set_psb": "0 0",
+	})
+	expect(t, "data written by an allowed writev", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
+
+	// Another user: Everyone gets PROCESS_QUERY_LIMITED only.
+	expect(t, "other user", s.call("1000:1000", "intruder-wrote"), map[string]string{
+		"readv": "-1 EPERM", "writev": "-1 EPERM", "pidfd_open": "* 0", "get_sd": "-1 EACCES", "set_psb": "-1 EACCES",
+	})
+	expect(t, "a denied writev changes nothing", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
+
+	// The target grants PROCESS_VM_READ to the other user: its read flips,
+	// its write does not.
+	s.grant(t, machineUser(1000), security.ProcessVMRead)
+	expect(t, "other user granted VM_READ", s.call("1000:1000", "intruder-wrote"), map[string]string{
+		"readv": "14 0", "read": "root-wrote-it!", "writev": "-1 EPERM",
+	})
+}

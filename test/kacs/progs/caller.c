@@ -1,0 +1,38 @@
+// caller acts on the target process named by argv[1] (pid) and argv[2] (the
+// secret's address) and prints one line per call: name, return value and
+// errno name. argv[3], if present, is written into the target's secret.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static void show(const char *name, long r) {
+	printf("%s %ld %s\n", name, r, r < 0 ? strerrorname_np(errno) : "0");
+}
+
+int main(int argc, char **argv) {
+	pid_t pid = atoi(argv[1]);
+	void *addr = (void *)strtoul(argv[2], NULL, 16);
+	char buf[32] = {0};
+	struct iovec local = {buf, 14}, remote = {addr, 14};
+	long r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	show("readv", r);
+	if (r > 0)
+		printf("read %s\n", buf);
+	if (argc > 3) {
+		strncpy(buf, argv[3], sizeof buf - 1);
+		show("writev", process_vm_writev(pid, &local, 1, &remote, 1, 0));
+	}
+	int pidfd = syscall(434, pid, 0);
+	show("pidfd_open", pidfd);
+	if (pidfd >= 0) {
+		unsigned char sd[1024];
+		show("get_sd", syscall(1021, pidfd, "", 0x4, sd, sizeof sd, 0x1000));
+		show("set_psb", syscall(1005, pidfd, 0x10));
+	}
+	return 0;
+}

@@ -219,12 +219,14 @@ func crossProcessGate(t *testing.T, platform string) {
 	// Same user (uid 0: its own user SID and Administrators).
 	expect(t, "same user", s.call("0:0", "root-wrote-it!"), map[string]string{
 		"readv": "14 0", "writev": "14 0", "pidfd_open": "* 0", "get_sd": "* 0", "set_psb": "0 0",
+		"madvise_cold": "4096 0", "madvise_dontneed": "-1 EINVAL",
 	})
 	expect(t, "data written by an allowed writev", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
 
 	// Another user: Everyone gets PROCESS_QUERY_LIMITED only.
 	expect(t, "other user", s.call("1000:1000", "intruder-wrote"), map[string]string{
 		"readv": "-1 EPERM", "writev": "-1 EPERM", "pidfd_open": "* 0", "get_sd": "-1 EACCES", "set_psb": "-1 EACCES",
+		"madvise_cold": "-1 EACCES", "madvise_dontneed": "-1 EACCES",
 	})
 	expect(t, "a denied writev changes nothing", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
 

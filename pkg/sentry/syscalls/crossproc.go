@@ -201,3 +201,124 @@ func pidfdOpen(orig kernel.SyscallFn) kernel.SyscallFn {
 		return orig(t, sysno, args)
 	}
 }
+
+// Peios madvise values process_madvise needs beyond gVisor's constants.
+const (
+	madvCold     = 20
+	madvPageout  = 21
+	madvCollapse = 25
+
+	// pidfdSelfThread and pidfdSelfThreadGroup are the PIDFD_SELF_*
+	// sentinels.
+	pidfdSelfThread      = -10000
+	pidfdSelfThreadGroup = -10001
+
+	hugePageSize = 2 << 20
+)
+
+// madviseHandler is the installed madvise handler (Peios rules around
+// gVisor's), which process_madvise runs for each range of its own process.
+var madviseHandler kernel.SyscallFn
+
+// processMadvise implements process_madvise(pidfd, iovec, vlen, advice,
+// flags) (spec §8.9): flags != 0 -> EINVAL; the iovecs as for
+// process_vm_readv (EINVAL, EFAULT; the total is cut to MAX_RW_COUNT);
+// pidfd not a pidfd -> EBADF, exited -> ESRCH; another process needs
+// PROCESS_VM_WRITE on its process SD and PIP dominance (EACCES) and takes
+// only COLD, PAGEOUT, WILLNEED and COLLAPSE (else EINVAL). Each range is
+// advised as by madvise, in order; the call stops at the first failure and
+// returns the bytes advised so far, or that failure if there are none.
+func processMadvise(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
+	if args[4].Uint64() != 0 {
+		return 0, nil, linuxerr.EINVAL
+	}
+	iovs, err := importIovecs(t, args[1].Pointer(), int64(args[2].Uint64()), true)
+	if err != nil {
+		return 0, nil, err
+	}
+	advice := args[3].Int()
+	target, err := madviseTarget(t, args[0].Int())
+	if err != nil {
+		return 0, nil, err
+	}
+	remote := target.ThreadGroup() != t.ThreadGroup()
+	if remote && !kacs.Authorize(t, target.ThreadGroup(), security.ProcessVMWrite) {
+		return 0, nil, linuxerr.EACCES
+	}
+	if remote {
+		switch advice {
+		case madvCold, madvPageout, linux.MADV_WILLNEED, madvCollapse:
+		default:
+			return 0, nil, linuxerr.EINVAL
+		}
+	}
+	m, release, err := targetMemory(t, target)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer release()
+	var done uintptr
+	for _, iov := range iovs {
+		if err = adviseOne(t, m, remote, iov, advice); err != nil {
+			break
+		}
+		done += uintptr(iov.Length())
+	}
+	if done > 0 {
+		return done, nil, nil
+	}
+	return 0, nil, err
+}
+
+// madviseTarget resolves process_madvise's pidfd.
+func madviseTarget(t *kernel.Task, pidfd int32) (*kernel.Task, error) {
+	if pidfd == pidfdSelfThread || pidfd == pidfdSelfThreadGroup {
+		return t, nil
+	}
+	file := t.GetFile(pidfd)
+	if file == nil {
+		return nil, linuxerr.EBADF
+	}
+	defer file.DecRef(t)
+	target, err := kernel.PIDFDTask(file)
+	if err != nil && !linuxerr.Equals(linuxerr.ESRCH, err) {
+		return nil, linuxerr.EBADF
+	}
+	return target, err
+}
+
+// adviseOne advises one range. The caller's own process gets exactly
+// madvise(2). For another process the allowed advice is a hint the
+// Sentry cannot act on (it has no swap and no transparent huge pages), so
+// only madvise's argument rules are applied: alignment and wrap-around
+// -> EINVAL, a COLLAPSE range that holds no aligned 2 MiB block -> EINVAL,
+// and ENOMEM when part of the range is unmapped.
+func adviseOne(t *kernel.Task, m *gmm.MemoryManager, remote bool, iov hostarch.AddrRange, advice int32) error {
+	if !remote {
+		var a arch.SyscallArguments
+		a[0].Value, a[1].Value, a[2].Value = uintptr(iov.Start), uintptr(iov.Length()), uintptr(advice)
+		_, _, err := madviseHandler(t, 28, a)
+		return err
+	}
+	if !iov.Start.IsPageAligned() {
+		return linuxerr.EINVAL
+	}
+	length, ok := hostarch.PageRoundUp(uint64(iov.Length()))
+	ar, ok2 := iov.Start.ToRange(length)
+	if !ok || !ok2 {
+		return linuxerr.EINVAL
+	}
+	if ar.Length() == 0 {
+		return nil
+	}
+	if advice == madvCollapse {
+		first := (ar.Start + hugePageSize - 1) &^ (hugePageSize - 1)
+		if first < ar.Start || first+hugePageSize > ar.End {
+			return linuxerr.EINVAL
+		}
+	}
+	if m.VirtualMemorySizeRange(ar) != uint64(ar.Length()) {
+		return linuxerr.ENOMEM
+	}
+	return nil
+}

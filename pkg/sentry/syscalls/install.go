@@ -49,16 +49,18 @@ func replace(fn kernel.SyscallFn) wrap { return func(kernel.SyscallFn) kernel.Sy
 // Numbers of the syscalls gVisor does not have; the same on both
 // architectures.
 const (
-	sysMseal      = 462
-	sysKacsSetPSB = 1005
+	sysProcessMadvise = 440
+	sysMseal          = 462
+	sysKacsSetPSB     = 1005
 )
 
 // added lists the syscalls the Peios layer adds.
 var added = map[uintptr]kernel.Syscall{
-	sysMseal:      {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
-	sysKacsSetPSB: {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
-	sysKacsGetSD:  {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
-	sysKacsSetSD:  {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
+	sysMseal:          {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
+	sysKacsSetPSB:     {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
+	sysProcessMadvise: {Name: "process_madvise", Fn: processMadvise, SupportLevel: kernel.SupportPartial, Note: "Remote advice is a hint the Sentry cannot act on."},
+	sysKacsGetSD:      {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
+	sysKacsSetSD:      {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
 }
 
 // Install puts the Peios handlers into gVisor's AMD64 and ARM64 tables. It
@@ -84,6 +86,9 @@ func Install() error {
 				return fmt.Errorf("syscall %d on %v is already %q; cannot add %q", nr, table.Arch, have.Name, sc.Name)
 			}
 			table.Table[nr] = sc
+		}
+		if table == linux.AMD64 {
+			madviseHandler = table.Table[28].Fn
 		}
 		table.Init()
 	}

@@ -33,6 +33,9 @@ int main(int argc, char **argv) {
 		unsigned char sd[1024];
 		show("get_sd", syscall(1021, pidfd, "", 0x4, sd, sizeof sd, 0x1000));
 		show("set_psb", syscall(1005, pidfd, 0x10));
+		struct iovec page = {(void *)((unsigned long)addr & ~4095ul), 4096};
+		show("madvise_cold", syscall(440, pidfd, &page, 1, 20 /* MADV_COLD */, 0));
+		show("madvise_dontneed", syscall(440, pidfd, &page, 1, 4 /* MADV_DONTNEED */, 0));
 	}
 	return 0;
 }

@@ -196,3 +196,9 @@ func ParseMitigations(s string) (Mitigation, error) {
 	}
 	return m, nil
 }
+
+// RestorePSB rebuilds a PSB from its saved fields, for checkpoint/restore:
+// unlike NewPSB and Fork it keeps the given GUID.
+func RestorePSB(guid GUID, pipType, pipTrust uint32, m Mitigation, sd *SecurityDescriptor) *PSB {
+	return &PSB{guid: guid, pipType: pipType, pipTrust: pipTrust, mitigations: m, sd: sd}
+}

@@ -55,6 +55,7 @@ type sandbox struct {
 	id        string
 	share     string // host directory shared with the container
 	platform  string
+	bundle    string
 	pid, addr string
 }
 
@@ -79,6 +80,7 @@ func start(t *testing.T, platform string, annotations map[string]string) *sandbo
 	target := build(t, share, "target")
 	build(t, share, "caller")
 	bundle := filepath.Join(dir, "bundle")
+	s.bundle = bundle
 	os.MkdirAll(bundle, 0o755)
 	spec := map[string]any{
 		"ociVersion": "1.0.0",
@@ -235,5 +237,33 @@ func crossProcessGate(t *testing.T, platform string) {
 	s.grant(t, machineUser(1000), security.ProcessVMRead)
 	expect(t, "other user granted VM_READ", s.call("1000:1000", "intruder-wrote"), map[string]string{
 		"readv": "14 0", "read": "root-wrote-it!", "writev": "-1 EPERM",
+	})
+}
+
+// TestCheckpointKeepsProcessSD checks that a process SD changed with
+// kacs_set_sd survives runsc checkpoint and restore.
+func TestCheckpointKeepsProcessSD(t *testing.T) {
+	s := start(t, "systrap", nil)
+	s.grant(t, machineUser(1000), security.ProcessVMRead)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	image := t.TempDir()
+	if out, err := s.runsc(ctx, "checkpoint", "--image-path", image, s.id).CombinedOutput(); err != nil {
+		t.Fatalf("runsc checkpoint: %v\n%s", err, out)
+	}
+	if out, err := s.runsc(ctx, "delete", "-force", s.id).CombinedOutput(); err != nil {
+		t.Fatalf("runsc delete: %v\n%s", err, out)
+	}
+	// The restored sandbox keeps the command's stdout: give it a file, not
+	// a pipe that would never reach EOF.
+	log, _ := os.Create(filepath.Join(t.TempDir(), "restore.out"))
+	restore := s.runsc(ctx, "restore", "--image-path", image, "--detach", "--bundle", s.bundle, s.id)
+	restore.Stdout, restore.Stderr = log, log
+	if err := restore.Run(); err != nil {
+		out, _ := os.ReadFile(log.Name())
+		t.Fatalf("runsc restore: %v\n%s", err, out)
+	}
+	expect(t, "other user after restore", s.call("1000:1000", "intruder-wrote"), map[string]string{
+		"readv": "14 0", "read": "target-secret", "writev": "-1 EPERM", "get_sd": "-1 EACCES",
 	})
 }

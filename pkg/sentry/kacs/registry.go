@@ -40,6 +40,9 @@ func Of(t *kernel.Task) *Process {
 // OfGroup returns the state of the process tg, creating a container's first
 // process's state from its container's identity on first use.
 func OfGroup(tg *kernel.ThreadGroup) *Process {
+	if l := tg.Leader(); l != nil && bound.Load() != l.Kernel() {
+		bindKernel(l.Kernel())
+	}
 	key := weak.Make(tg)
 	if p, ok := table.Load(key); ok {
 		return p.(*Process)

@@ -222,6 +222,8 @@ func crossProcessGate(t *testing.T, platform string) {
 	expect(t, "same user", s.call("0:0", "root-wrote-it!"), map[string]string{
 		"readv": "14 0", "writev": "14 0", "pidfd_open": "* 0", "get_sd": "* 0", "set_psb": "0 0",
 		"madvise_cold": "4096 0", "madvise_dontneed": "-1 EINVAL",
+		"open_mem_r": "1 0", "open_mem_w": "1 0", "open_maps": "1 0", "open_status": "0 0",
+		"ptrace_peek": "-1 ESRCH", // the gate passed; gVisor: not a tracee
 	})
 	expect(t, "data written by an allowed writev", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
 
@@ -229,6 +231,8 @@ func crossProcessGate(t *testing.T, platform string) {
 	expect(t, "other user", s.call("1000:1000", "intruder-wrote"), map[string]string{
 		"readv": "-1 EPERM", "writev": "-1 EPERM", "pidfd_open": "* 0", "get_sd": "-1 EACCES", "set_psb": "-1 EACCES",
 		"madvise_cold": "-1 EACCES", "madvise_dontneed": "-1 EACCES",
+		"open_mem_r": "-1 EACCES", "open_mem_w": "-1 EACCES", "open_maps": "-1 EACCES", "open_status": "0 0",
+		"ptrace_peek": "-1 EPERM",
 	})
 	expect(t, "a denied writev changes nothing", s.call("0:0", ""), map[string]string{"read": "root-wrote-it!"})
 
@@ -237,6 +241,10 @@ func crossProcessGate(t *testing.T, platform string) {
 	s.grant(t, machineUser(1000), security.ProcessVMRead)
 	expect(t, "other user granted VM_READ", s.call("1000:1000", "intruder-wrote"), map[string]string{
 		"readv": "14 0", "read": "root-wrote-it!", "writev": "-1 EPERM",
+		// The gate now allows reading, but gVisor's own ptrace-mode
+		// check (same UID or CAP_SYS_PTRACE) still refuses another user's
+		// /proc/<pid>/mem and maps; writing is refused by the gate.
+		"open_mem_r": "-1 EACCES", "open_mem_w": "-1 EACCES", "open_maps": "-1 EACCES",
 	})
 }
 

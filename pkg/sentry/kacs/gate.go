@@ -43,3 +43,9 @@ func sharesAddressSpace(t *kernel.Task, target *kernel.ThreadGroup) bool {
 	leader.WithMuLocked(func(lt *kernel.Task) { m = lt.MemoryManager() })
 	return m != nil && m == t.MemoryManager()
 }
+
+// Dominates reports whether t's process dominates target in PIP terms
+// (§6.2 check 2 alone).
+func Dominates(t *kernel.Task, target *kernel.ThreadGroup) bool {
+	return Of(t).PSB.Dominates(OfGroup(target).PSB)
+}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"weak"
 
+	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 	"gvisor.dev/gvisor/pkg/state"
 
@@ -88,6 +89,9 @@ func bindKernel(k *kernel.Kernel) {
 		return
 	}
 	bound.Store(k)
+	// Peios has no Yama (§22 #13): the gate of §6.2 alone decides who may
+	// attach, so gVisor's default "relational" scope is turned off.
+	k.YAMAPtraceScope.Store(linux.YAMA_SCOPE_DISABLED)
 	k.PopCheckpointState(checkpointKey)
 	k.AddStateToCheckpoint(checkpointKey, &savedTable{})
 }

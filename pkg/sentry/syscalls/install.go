@@ -8,6 +8,7 @@ package syscalls
 import (
 	"fmt"
 
+	"gvisor.dev/gvisor/pkg/sentry/arch"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 	"gvisor.dev/gvisor/pkg/sentry/syscalls/linux"
 )
@@ -16,7 +17,8 @@ import (
 type wrap func(orig kernel.SyscallFn) kernel.SyscallFn
 
 // wrapped lists gVisor's syscalls, by name, that the Peios layer gates.
-// Names missing from a table (fork and vfork on ARM64) are skipped there.
+// Every name is in the AMD64 table; those missing from ARM64's (the legacy
+// calls open, creat, fork and vfork) are skipped there.
 var wrapped = map[string]wrap{
 	"mmap":          mmap,
 	"munmap":        munmap,
@@ -38,6 +40,11 @@ var wrapped = map[string]wrap{
 	"set_mempolicy": setMempolicy,
 	"get_mempolicy": getMempolicy,
 	"pidfd_open":    pidfdOpen,
+	"open":          gateProcOpen,
+	"openat":        gateProcOpen,
+	"openat2":       gateProcOpen,
+	"creat":         gateProcOpen,
+	"ptrace":        ptrace,
 	// Reimplemented: only the process SD and PIP decide (kacs).
 	"process_vm_readv":  replace(processVMReadv),
 	"process_vm_writev": replace(processVMWritev),
@@ -72,8 +79,8 @@ func Install() error {
 		for name, w := range wrapped {
 			nr, err := table.LookupNo(name)
 			if err != nil {
-				if name == "fork" || name == "vfork" {
-					continue
+				if table.Arch != arch.AMD64 {
+					continue // Legacy calls (open, creat, fork, vfork) are x86-only.
 				}
 				return fmt.Errorf("installing the Peios handler for %s on %v: %w", name, table.Arch, err)
 			}

@@ -3,6 +3,8 @@
 // errno name. argv[3], if present, is written into the target's secret.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,8 @@
 #include <unistd.h>
 
 static void show(const char *name, long r) {
-	printf("%s %ld %s\n", name, r, r < 0 ? strerrorname_np(errno) : "0");
+	printf("%s %ld %s\n", name, r < 0 ? -1 : r > 0 && strncmp(name, "open", 4) == 0 ? 1 : r,
+	       r < 0 ? strerrorname_np(errno) : "0");
 }
 
 int main(int argc, char **argv) {
@@ -27,6 +30,16 @@ int main(int argc, char **argv) {
 		strncpy(buf, argv[3], sizeof buf - 1);
 		show("writev", process_vm_writev(pid, &local, 1, &remote, 1, 0));
 	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	show("open_mem_r", open(path, O_RDONLY));
+	show("open_mem_w", open(path, O_RDWR));
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	show("open_maps", open(path, O_RDONLY));
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	show("open_status", open(path, O_RDONLY) >= 0 ? 0 : -1);
+	errno = 0;
+	show("ptrace_peek", ptrace(PTRACE_PEEKDATA, pid, addr, NULL) == -1 && errno ? -1 : 0);
 	int pidfd = syscall(434, pid, 0);
 	show("pidfd_open", pidfd);
 	if (pidfd >= 0) {

@@ -13,6 +13,7 @@
 //	token.go               tokens (§3.2); token_text.go the text form (D6, D8);
 //	token_default.go       the default container token (D8);
 //	token_adjust.go        KACS_IOC_ADJUST_PRIVS (§24.10.2); token_query.go KACS_IOC_QUERY payloads (§24.10.1)
+//	token_sd.go            a token's own SD and the handle access check (§24.7-24.9, §24.14)
 //	ace.go, acl.go, sd.go  the self-relative SD format (§3.4, §24.4 step 8)
 //	sd_info.go             kacs_get_sd subsets and kacs_set_sd merging (§24.3-24.4)
 //	sddl*.go               SDDL (§24.17)
@@ -22,10 +23,10 @@
 //	psb.go, psb_state.go   the PSB (§4)
 //	errors.go              error kinds and their errnos
 //
-// Locking: Token.mu guards a token's privilege state; PSB.mu guards a PSB's
+// Locking: Token.mu guards a token's privilege state and SD pointer; PSB.mu guards a PSB's
 // PIP, mitigations and SD pointer. Both are leaves: no function holds one
 // while taking another, so there is no lock order to keep. Security
-// descriptors are values: a stored SD is replaced (PSB.SetSD), never
+// descriptors are values: a stored SD is replaced (PSB.SetSD, Token.SetSD), never
 // modified in place.
 //
 // Not modelled (each can only narrow access, §3): confinement, CAAP,

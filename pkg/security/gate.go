@@ -77,6 +77,10 @@ type ProcessAccess struct {
 	// SameProcess says the target is the caller's own thread group or shares
 	// its address space (CLONE_VM). A Target equal to Caller is also self.
 	SameProcess bool
+	// CheckSelf runs both checks even on the caller's own process, as
+	// kacs_open_process_token does (§24.9 step 4); dominance of itself is
+	// trivially true.
+	CheckSelf bool
 }
 
 // GateDecision is the gate's answer.
@@ -102,7 +106,7 @@ func (d GateDecision) Err() error {
 // SeDebugPrivilege rescues like any other (§22 #23); the caller maps a
 // denial to EPERM or EACCES per §6.3.
 func AuthorizeProcessAccess(r ProcessAccess) GateDecision {
-	if r.SameProcess || r.Caller == r.Target {
+	if !r.CheckSelf && (r.SameProcess || r.Caller == r.Target) {
 		return GateDecision{true, GateSelf}
 	}
 	reason := GateGranted

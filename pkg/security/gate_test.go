@@ -110,8 +110,14 @@ func TestGateChildAndSelf(t *testing.T) {
 	if d := gate(parent, parent.tok, parent, ProcessVMWrite); !d.Allowed || d.Reason != GateSelf {
 		t.Errorf("self: %+v", d)
 	}
+	// CheckSelf (kacs_open_process_token, §24.9 step 4): the SD decides
+	// even for self.
+	d := AuthorizeProcessAccess(ProcessAccess{Caller: parent.psb, Token: parent.tok, Target: parent.psb, Right: ProcessQueryInformation, CheckSelf: true})
+	if d.Allowed || d.Reason != GateDeniedSD {
+		t.Errorf("self with CheckSelf and a denying SD: %+v", d)
+	}
 	other := newProcess(t, tokenU, 0, 0)
-	d := AuthorizeProcessAccess(ProcessAccess{Caller: other.psb, Token: other.tok, Target: parent.psb, Right: ProcessVMWrite, SameProcess: true})
+	d = AuthorizeProcessAccess(ProcessAccess{Caller: other.psb, Token: other.tok, Target: parent.psb, Right: ProcessVMWrite, SameProcess: true})
 	if !d.Allowed || d.Reason != GateSelf {
 		t.Errorf("shared address space: %+v", d)
 	}

@@ -220,8 +220,9 @@ type Token struct {
 	id   uint64
 
 	mu         sync.Mutex
-	privs      PrivilegeState // guarded by mu
-	modifiedID uint64         // guarded by mu
+	privs      PrivilegeState      // guarded by mu
+	modifiedID uint64              // guarded by mu
+	sd         *SecurityDescriptor // guarded by mu; never modified in place
 
 	logonDead atomic.Bool
 }
@@ -231,14 +232,15 @@ var nextTokenID atomic.Uint64
 
 func init() { nextTokenID.Store(0x1000) }
 
-// NewToken creates a token from a validated description.
+// NewToken creates a token from a validated description, with the default
+// token SD of a token the sandbox's launcher (SYSTEM) creates (§24.7).
 func NewToken(info TokenInfo) (*Token, error) {
 	info = info.clone()
 	info.normalize()
 	if err := info.Validate(); err != nil {
 		return nil, err
 	}
-	t := &Token{info: info, id: nextTokenID.Add(1), privs: info.Privileges}
+	t := &Token{info: info, id: nextTokenID.Add(1), privs: info.Privileges, sd: DefaultTokenSD(tokenCreator, info.User)}
 	t.info.Privileges = PrivilegeState{}
 	return t, nil
 }
@@ -254,11 +256,11 @@ func MustNewToken(info TokenInfo) *Token {
 }
 
 // Clone returns an independent copy with a new token id, as a forked child
-// gets (§24.7).
+// gets (§24.7): the same privilege state and token SD, taken at one instant.
 func (t *Token) Clone() *Token {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c := &Token{info: t.info.clone(), id: nextTokenID.Add(1), privs: t.privs, modifiedID: t.modifiedID}
+	c := &Token{info: t.info.clone(), id: nextTokenID.Add(1), privs: t.privs, modifiedID: t.modifiedID, sd: t.sd}
 	c.logonDead.Store(t.logonDead.Load())
 	return c
 }

@@ -19,6 +19,12 @@
 // The PSB's mitigation bits are enforced by pkg/sentry/mm, which keeps them
 // with each task; the PSB here mirrors them for /proc and queries.
 //
+// # Token handles
+//
+// A token handle (tokenfd.go) names the process whose primary token it
+// refers to, so it always reaches the live token the gate uses, keeps that
+// process's state alive, and survives checkpoint and restore with it.
+//
 // # Locking
 //
 // The table is a sync.Map. spawnMu is read-held by Spawn from before a child
@@ -26,4 +32,7 @@
 // for writing, so it waits for any clone that may be about to install the
 // state, and only then creates the state of a container's first process.
 // Spawn takes spawnMu inside pkg/sentry/mm's address-space lock.
+// Process.sdMu (one process's kacs_set_sd) and tokenSDMu (kacs_set_sd on any
+// token) are taken with no other lock of this package held; the PSB and
+// token locks of pkg/security are leaves under them.
 package kacs

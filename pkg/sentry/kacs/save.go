@@ -97,19 +97,21 @@ func bindKernel(k *kernel.Kernel) {
 }
 
 // encode serialises p: PIP type and trust, mitigations, GUID, process SD,
-// token text and the token's used-privilege mask, separated by newlines.
+// token text, the token's used-privilege mask and the token's own SD,
+// separated by newlines.
 func encode(p *Process) string {
 	pt, pr := p.PSB.PIP()
 	sd, _ := p.PSB.SD().MarshalBinary()
-	return fmt.Sprintf("%d\n%d\n%d\n%s\n%s\n%s\n%d", pt, pr, uint32(p.PSB.Mitigations()), p.PSB.GUID(),
-		hex.EncodeToString(sd), p.Token.String(), p.Token.Privileges().Used)
+	tsd, _ := p.Token.SD().MarshalBinary()
+	return fmt.Sprintf("%d\n%d\n%d\n%s\n%s\n%s\n%d\n%s", pt, pr, uint32(p.PSB.Mitigations()), p.PSB.GUID(),
+		hex.EncodeToString(sd), p.Token.String(), p.Token.Privileges().Used, hex.EncodeToString(tsd))
 }
 
 // decode is the inverse of encode.
 func decode(s string) (*Process, error) {
 	f := strings.Split(s, "\n")
-	if len(f) != 7 {
-		return nil, fmt.Errorf("record has %d fields, want 7", len(f))
+	if len(f) != 8 {
+		return nil, fmt.Errorf("record has %d fields, want 8", len(f))
 	}
 	var pt, pr, m uint32
 	var used uint64
@@ -120,11 +122,7 @@ func decode(s string) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := hex.DecodeString(f[4])
-	if err != nil {
-		return nil, err
-	}
-	sd, err := security.ParseSecurityDescriptor(raw)
+	sd, err := decodeSD(f[4])
 	if err != nil {
 		return nil, err
 	}
@@ -135,5 +133,19 @@ func decode(s string) (*Process, error) {
 	for _, priv := range security.Privileges(used) {
 		tok.MarkPrivilegeUsed(priv)
 	}
+	tsd, err := decodeSD(f[7])
+	if err != nil {
+		return nil, err
+	}
+	tok.SetSD(tsd)
 	return &Process{PSB: security.RestorePSB(guid, pt, pr, security.Mitigation(m), sd), Token: tok}, nil
+}
+
+// decodeSD parses a hex-encoded self-relative SD.
+func decodeSD(h string) (*security.SecurityDescriptor, error) {
+	raw, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, err
+	}
+	return security.ParseSecurityDescriptor(raw)
 }

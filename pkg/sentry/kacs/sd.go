@@ -8,11 +8,18 @@ package kacs
 //	     self, no SeDebugPrivilege rescue -> EACCES; another process not
 //	     PIP-dominated -> EACCES
 //	set: as get with the set rights and the RESTORE intent; then the input
-//	     merged component by component (security.MergeForSet: EINVAL,
-//	     EACCES, ERANGE) and the SD replaced atomically
+//	     parsed (EINVAL), merged component by component
+//	     (security.MergeForSet: EINVAL, EACCES, ERANGE) and the SD
+//	     replaced atomically
+//
+// and on a token through a token handle (§24.14): the same, except that the
+// AccessCheck is of the token's own SD with the token mapping (the handle's
+// cached mask plays no part), there is no PIP dominance step, and a set
+// bumps the token's modified id.
 
 import (
 	"errors"
+	"sync"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
@@ -70,9 +77,9 @@ func SetSD(t *kernel.Task, target *kernel.ThreadGroup, si security.SecurityInfor
 	if _, err := checkSDAccess(t, target, si.SetAccess(), security.IntentRestore); err != nil {
 		return err
 	}
-	in, err := security.ParseSecurityDescriptor(input)
+	in, err := parseInput(input)
 	if err != nil {
-		return linuxerr.EINVAL
+		return err
 	}
 	next, err := security.MergeForSet(tp.PSB.SD(), in, si, Of(t).Token)
 	if err != nil {
@@ -80,4 +87,61 @@ func SetSD(t *kernel.Task, target *kernel.ThreadGroup, si security.SecurityInfor
 	}
 	tp.PSB.SetSD(next)
 	return nil
+}
+
+// tokenSDMu serialises kacs_set_sd on tokens (§24.4 step 5). Token SD
+// changes are rare; one lock serves every token.
+var tokenSDMu sync.Mutex
+
+// checkTokenSDAccess is the AccessCheck of a token SD get or set.
+func checkTokenSDAccess(t *kernel.Task, tok *security.Token, desired security.AccessMask, intent security.PrivilegeIntent) error {
+	caller := Of(t)
+	pt, pr := caller.PSB.PIP()
+	_, err := security.TokenAccessCheck(caller.Token, pt, pr, tok, desired, intent)
+	return errno(err)
+}
+
+// GetTokenSD returns the subset of tok's own SD named by si, serialised.
+func GetTokenSD(t *kernel.Task, tok *security.Token, si security.SecurityInformation) ([]byte, error) {
+	if err := si.Validate(); err != nil {
+		return nil, linuxerr.EINVAL
+	}
+	if err := checkTokenSDAccess(t, tok, si.GetAccess(), 0); err != nil {
+		return nil, err
+	}
+	b, err := tok.SD().Subset(si).MarshalBinary()
+	return b, errno(err)
+}
+
+// SetTokenSD replaces the components named by si of tok's own SD with those
+// of input (a self-relative SD), all or nothing.
+func SetTokenSD(t *kernel.Task, tok *security.Token, si security.SecurityInformation, input []byte) error {
+	if err := si.Validate(); err != nil {
+		return linuxerr.EINVAL
+	}
+	tokenSDMu.Lock()
+	defer tokenSDMu.Unlock()
+	if err := checkTokenSDAccess(t, tok, si.SetAccess(), security.IntentRestore); err != nil {
+		return err
+	}
+	in, err := parseInput(input)
+	if err != nil {
+		return err
+	}
+	next, err := security.MergeForSet(tok.SD(), in, si, Of(t).Token)
+	if err != nil {
+		return errno(err)
+	}
+	tok.SetSD(next)
+	return nil
+}
+
+// parseInput parses the SD given to kacs_set_sd with the structural rules
+// of §24.4 step 8, including the kernel's ACE mask rule (§24.18 #5): EINVAL.
+func parseInput(input []byte) (*security.SecurityDescriptor, error) {
+	in, err := security.ParseSecurityDescriptor(input)
+	if err != nil || in.CheckMasks() != nil {
+		return nil, linuxerr.EINVAL
+	}
+	return in, nil
 }

@@ -66,8 +66,12 @@ var added = map[uintptr]kernel.Syscall{
 	sysMseal:          {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
 	sysKacsSetPSB:     {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
 	sysProcessMadvise: {Name: "process_madvise", Fn: processMadvise, SupportLevel: kernel.SupportPartial, Note: "Remote advice is a hint the Sentry cannot act on."},
-	sysKacsGetSD:      {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
-	sysKacsSetSD:      {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process targets (pidfd); no token or file targets."},
+	sysKacsGetSD:      {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process (pidfd) and token (token handle) targets; no file targets."},
+	sysKacsSetSD:      {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process (pidfd) and token (token handle) targets; no file targets."},
+
+	sysKacsOpenSelfToken:    {Name: "kacs_open_self_token", Fn: kacsOpenSelfToken, SupportLevel: kernel.SupportFull, Note: "Token handle on the calling thread's token."},
+	sysKacsOpenProcessToken: {Name: "kacs_open_process_token", Fn: kacsOpenProcessToken, SupportLevel: kernel.SupportFull, Note: "Token handle on a process's primary token."},
+	sysKacsOpenThreadToken:  {Name: "kacs_open_thread_token", Fn: kacsOpenThreadToken, SupportLevel: kernel.SupportFull, Note: "No impersonation: a thread's token is its process's."},
 }
 
 // Install puts the Peios handlers into gVisor's AMD64 and ARM64 tables. It

@@ -1,8 +1,7 @@
 package syscalls
 
-// The KACS syscalls on process targets (spec §24.2-§24.4). Token handles
-// (kacs_open_self_token and the token ioctls) are not provided yet, so a
-// token can only be named through the annotations.
+// kacs_get_sd and kacs_set_sd on process and token targets (spec
+// §24.2-§24.4, §24.14). Token handles are opened in token.go.
 
 import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
@@ -24,45 +23,57 @@ const (
 	maxSD = 65535
 )
 
-// sdTarget resolves (dirfd, path, flags) to a process per §24.2, in order:
-// flags other than AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW -> EINVAL; without
-// AT_EMPTY_PATH a path lookup, which never names a process -> ENOENT for an
-// empty path, ENOTDIR otherwise; path unreadable -> EFAULT; a non-empty path
-// -> EOPNOTSUPP; dirfd not open -> EBADF; a pidfd -> its process (ESRCH if
-// reaped); any other file -> EOPNOTSUPP (file SDs are outside this layer).
-func sdTarget(t *kernel.Task, dirfd int32, path hostarch.Addr, flags uint32) (*kernel.ThreadGroup, error) {
+// sdObject is what kacs_get_sd and kacs_set_sd act on: a process or, through
+// a token handle, a token. Exactly one field is set.
+type sdObject struct {
+	process *kernel.ThreadGroup
+	token   *security.Token
+}
+
+// sdTarget resolves (dirfd, path, flags) per §24.2, in order: flags other
+// than AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW -> EINVAL; without AT_EMPTY_PATH a
+// path lookup, which never names a process or token -> ENOENT for an empty
+// path, ENOTDIR otherwise; path unreadable -> EFAULT; a non-empty path ->
+// EOPNOTSUPP; dirfd not open -> EBADF; a token handle -> its token; a pidfd
+// -> its process (ESRCH once reaped); any other file -> EOPNOTSUPP (file
+// SDs are outside this layer).
+func sdTarget(t *kernel.Task, dirfd int32, path hostarch.Addr, flags uint32) (sdObject, error) {
 	if flags&^(atEmptyPath|atSymlinkNoFollow) != 0 {
-		return nil, linuxerr.EINVAL
+		return sdObject{}, linuxerr.EINVAL
 	}
 	var first [1]byte
 	if path == 0 {
-		return nil, linuxerr.EFAULT
+		return sdObject{}, linuxerr.EFAULT
 	}
 	if _, err := t.CopyInBytes(path, first[:]); err != nil {
-		return nil, linuxerr.EFAULT
+		return sdObject{}, linuxerr.EFAULT
 	}
 	if flags&atEmptyPath == 0 {
 		if first[0] == 0 {
-			return nil, linuxerr.ENOENT
+			return sdObject{}, linuxerr.ENOENT
 		}
-		return nil, linuxerr.ENOTDIR
+		return sdObject{}, linuxerr.ENOTDIR
 	}
 	if first[0] != 0 {
-		return nil, linuxerr.EOPNOTSUPP
+		return sdObject{}, linuxerr.EOPNOTSUPP
 	}
 	file := t.GetFile(dirfd)
 	if file == nil {
-		return nil, linuxerr.EBADF
+		return sdObject{}, linuxerr.EBADF
 	}
-	defer file.DecRef(t)
-	target, err := kernel.PIDFDTask(file)
-	if err != nil {
-		if linuxerr.Equals(linuxerr.ESRCH, err) {
-			return nil, err
-		}
-		return nil, linuxerr.EOPNOTSUPP
+	tok, isToken := kacs.TokenOfFile(file)
+	file.DecRef(t)
+	if isToken {
+		return sdObject{token: tok}, nil
 	}
-	return target.ThreadGroup(), nil
+	tg, err := pidfdProcess(t, dirfd)
+	switch {
+	case err == nil:
+		return sdObject{process: tg}, nil
+	case linuxerr.Equals(linuxerr.ESRCH, err):
+		return sdObject{}, err
+	}
+	return sdObject{}, linuxerr.EOPNOTSUPP
 }
 
 // kacsGetSD implements kacs_get_sd(dirfd, path, security_info, buf, buf_len,
@@ -73,7 +84,13 @@ func kacsGetSD(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintp
 	if err != nil {
 		return 0, nil, err
 	}
-	sd, err := kacs.GetSD(t, target, security.SecurityInformation(args[2].Uint()))
+	si := security.SecurityInformation(args[2].Uint())
+	var sd []byte
+	if target.token != nil {
+		sd, err = kacs.GetTokenSD(t, target.token, si)
+	} else {
+		sd, err = kacs.GetSD(t, target.process, si)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -104,5 +121,9 @@ func kacsSetSD(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintp
 	if _, err := t.CopyInBytes(buf, input); err != nil {
 		return 0, nil, linuxerr.EFAULT
 	}
-	return 0, nil, kacs.SetSD(t, target, security.SecurityInformation(args[2].Uint()), input)
+	si := security.SecurityInformation(args[2].Uint())
+	if target.token != nil {
+		return 0, nil, kacs.SetTokenSD(t, target.token, si, input)
+	}
+	return 0, nil, kacs.SetSD(t, target.process, si, input)
 }

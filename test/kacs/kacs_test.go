@@ -47,15 +47,18 @@ func build(t *testing.T, dir, name string) string {
 	return out
 }
 
-// sandbox is one running container with the target as its root process.
+// sandbox is one container whose processes see the host directory share.
 type sandbox struct {
-	t         *testing.T
-	runtime   string
-	root      string
-	id        string
-	share     string // host directory shared with the container
-	platform  string
-	bundle    string
+	t        *testing.T
+	runtime  string
+	root     string
+	id       string
+	share    string // host directory shared with the container, read-write
+	platform string
+	bundle   string
+	// annotations are the container's.
+	annotations map[string]string
+	// pid and addr are what the target printed when it is the root process.
 	pid, addr string
 }
 
@@ -63,72 +66,121 @@ func (s *sandbox) runsc(ctx context.Context, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, s.runtime, append([]string{"--root", s.root, "--network=none", "--platform=" + s.platform}, args...)...)
 }
 
-// start runs target in a new container on platform with the given
-// annotations.
-func start(t *testing.T, platform string, annotations map[string]string) *sandbox {
+// newSandbox prepares a container on platform with the given annotations:
+// its state directory and the shared directory. Nothing runs yet.
+func newSandbox(t *testing.T, platform string, annotations map[string]string) *sandbox {
 	t.Helper()
 	dir := t.TempDir()
 	// The shared directory must not be on the root filesystem, which the
-	// container sees read-only.
+	// container sees read-only (and runsc covers /tmp with a tmpfs).
 	share, err := os.MkdirTemp("/dev/shm", "peios-kacs-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(share) })
-	os.Chmod(share, 0o755) // Callers run as other users.
-	s := &sandbox{t: t, runtime: runtimePath(t), root: filepath.Join(dir, "root"), id: filepath.Base(share), share: share, platform: platform}
-	target := build(t, share, "target")
-	build(t, share, "caller")
-	bundle := filepath.Join(dir, "bundle")
-	s.bundle = bundle
-	os.MkdirAll(bundle, 0o755)
+	os.Chmod(share, 0o777) // Callers run as other users and write results here.
+	return &sandbox{t: t, runtime: runtimePath(t), root: filepath.Join(dir, "root"), id: filepath.Base(share), share: share,
+		platform: platform, bundle: filepath.Join(dir, "bundle"), annotations: annotations}
+}
+
+// build compiles progs/<name>.c into the shared directory and returns its
+// path, which is the same inside the container.
+func (s *sandbox) build(name string) string { return build(s.t, s.share, name) }
+
+// writeBundle writes the bundle whose root process runs args as uid 0.
+func (s *sandbox) writeBundle(args ...string) {
+	os.MkdirAll(s.bundle, 0o755)
 	spec := map[string]any{
 		"ociVersion": "1.0.0",
 		"process": map[string]any{
 			"user": map[string]any{"uid": 0, "gid": 0},
-			"args": []string{target, share},
+			"args": args,
 			"env":  []string{"PATH=/usr/bin:/bin"},
 			"cwd":  "/",
 		},
 		"root":        map[string]any{"path": "/", "readonly": true},
-		"annotations": annotations,
+		"annotations": s.annotations,
 		"mounts": []map[string]any{
 			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": share, "type": "bind", "source": share, "options": []string{"rbind", "rw"}},
+			{"destination": s.share, "type": "bind", "source": s.share, "options": []string{"rbind", "rw"}},
 		},
 		"linux": map[string]any{"namespaces": []map[string]string{{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}}},
 	}
 	b, _ := json.Marshal(spec)
-	os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
+	os.WriteFile(filepath.Join(s.bundle, "config.json"), b, 0o644)
+}
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out := filepath.Join(dir, "target.out")
-	f, _ := os.Create(out)
-	cmd := s.runsc(ctx, "run", "--detach", "--bundle", bundle, s.id)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Run(); err != nil {
-		b, _ := os.ReadFile(out)
-		t.Fatalf("runsc run: %v\n%s", err, b)
-	}
-	t.Cleanup(func() {
+// cleanup deletes the container when the test ends.
+func (s *sandbox) cleanup() {
+	s.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		s.runsc(ctx, "delete", "-force", s.id).Run()
 		// runsc leaves its empty network namespace mounted in --root.
 		syscall.Unmount(filepath.Join(s.root, "null-netns"), syscall.MNT_DETACH)
 	})
-	for i := 0; i < 100 && s.pid == ""; i++ {
+}
+
+// run runs args as the container's root process to completion and returns
+// its output.
+func (s *sandbox) run(args ...string) string {
+	s.t.Helper()
+	s.writeBundle(args...)
+	s.cleanup()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := filepath.Join(s.t.TempDir(), "run.out")
+	f, _ := os.Create(out)
+	defer f.Close()
+	cmd := s.runsc(ctx, "run", "--bundle", s.bundle, s.id)
+	cmd.Stdout, cmd.Stderr = f, f
+	err := cmd.Run()
+	b, _ := os.ReadFile(out)
+	if err != nil {
+		s.t.Fatalf("runsc run: %v\n%s", err, b)
+	}
+	return string(b)
+}
+
+// start runs target in a new container on platform with the given
+// annotations, detached, as the container's root process (uid 0), and
+// builds the caller beside it.
+func start(t *testing.T, platform string, annotations map[string]string) *sandbox {
+	t.Helper()
+	s := newSandbox(t, platform, annotations)
+	target := s.build("target")
+	s.build("caller")
+	s.writeBundle(target, s.share)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "target.out")
+	f, _ := os.Create(out)
+	defer f.Close()
+	cmd := s.runsc(ctx, "run", "--detach", "--bundle", s.bundle, s.id)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
 		b, _ := os.ReadFile(out)
+		t.Fatalf("runsc run: %v\n%s", err, b)
+	}
+	s.cleanup()
+	s.pid, s.addr = waitFields(t, out)
+	return s
+}
+
+// waitFields waits for a process to write "<pid> <addr>" to the file path.
+func waitFields(t *testing.T, path string) (pid, addr string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		b, _ := os.ReadFile(path)
 		if fields := strings.Fields(string(b)); len(fields) >= 2 {
-			s.pid, s.addr = fields[0], fields[1]
+			return fields[0], fields[1]
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if s.pid == "" {
-		t.Fatalf("the target printed no pid")
-	}
-	return s
+	b, _ := os.ReadFile(path)
+	t.Fatalf("%s: no pid and address: %q", path, b)
+	return "", ""
 }
 
 // call runs the caller as user (uid:gid) and returns its lines by name.
@@ -249,7 +301,8 @@ func crossProcessGate(t *testing.T, platform string) {
 }
 
 // TestCheckpointKeepsProcessSD checks that a process SD changed with
-// kacs_set_sd survives runsc checkpoint and restore.
+// kacs_set_sd, and an open token handle, survive runsc checkpoint and
+// restore.
 func TestCheckpointKeepsProcessSD(t *testing.T) {
 	s := start(t, "systrap", nil)
 	s.grant(t, machineUser(1000), security.ProcessVMRead)
@@ -274,4 +327,23 @@ func TestCheckpointKeepsProcessSD(t *testing.T) {
 	expect(t, "other user after restore", s.call("1000:1000", "intruder-wrote"), map[string]string{
 		"readv": "14 0", "read": "target-secret", "writev": "-1 EPERM", "get_sd": "-1 EACCES",
 	})
+	// The token handle the target opened before the checkpoint still
+	// refers to its token.
+	os.WriteFile(filepath.Join(s.share, "query"), nil, 0o644)
+	if got := waitFile(t, filepath.Join(s.share, "queried")); got != machineUser(0)+"\n" {
+		t.Errorf("the target's token handle after restore: user %q, want %s", got, machineUser(0))
+	}
+}
+
+// waitFile waits for the file path to have content and returns it.
+func waitFile(t *testing.T, path string) string {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return string(b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s was not written", path)
+	return ""
 }

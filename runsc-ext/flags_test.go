@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
@@ -61,7 +62,7 @@ func TestBuildConfig(t *testing.T) {
 		"dev.peios.mm/mitigations": "0x8",
 		"dev.peios.mm/token":       "user=S-1-5-21-1-2-3-1001;integrity=Low",
 	})
-	if err != nil || c.identity.PIPType != 512 || c.identity.PIPTrust != 8192 || c.policy.Mitigations != 0xc0 || c.identity.Token == "" {
+	if err != nil || c.identity.PIP.For(0) != (kacs.PIP{Type: 512, Trust: 8192}) || c.policy.Mitigations != 0xc0 || c.identity.Token.For(0) == "" {
 		t.Errorf("pip, mitigations (CFI alias -> CFIF|CFIB) and token: got %+v, %v", c, err)
 	}
 	for key, want := range map[string]string{
@@ -76,5 +77,46 @@ func TestBuildConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad %s: error %v does not name the key and %q", key, err, want)
 		}
+	}
+}
+
+// Identities by UID (settings.go): the accepted forms, and errors that name
+// the key, the entry and the accepted form.
+func TestSettingsByUID(t *testing.T) {
+	c, err := buildConfig(peiosFlags{"pip": "Protected:App"}, map[string]string{
+		"dev.peios.mm/pip":   " 0 = Protected:PeiosTcb | 1000=512:1024|*=None:0",
+		"dev.peios.mm/token": "1000=user=S-1-5-21-1-2-3-1001;integrity=Low|2000=user=S-1-5-18",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for uid, want := range map[uint32]kacs.PIP{0: {Type: 512, Trust: 8192}, 1000: {Type: 512, Trust: 1024}, 5: {}} {
+		if got := c.identity.PIP.For(uid); got != want {
+			t.Errorf("pip of uid %d = %+v, want %+v", uid, got, want)
+		}
+	}
+	if c.identity.Token.For(1000) != "user=S-1-5-21-1-2-3-1001;integrity=Low" || c.identity.Token.For(2000) != "user=S-1-5-18" || c.identity.Token.For(0) != "" {
+		t.Errorf("tokens by uid: %+v", c.identity.Token)
+	}
+	c, err = buildConfig(peiosFlags{"pip": "Protected:App"}, nil)
+	if err != nil || c.identity.PIP.For(7) != (kacs.PIP{Type: 512, Trust: 2048}) || len(c.identity.PIP.UID) != 0 {
+		t.Errorf("one pip for every uid: %+v, %v", c.identity.PIP, err)
+	}
+	for v, want := range map[string]string{
+		"0=None:0|0=None:0":          "entry 2: UID 0 is given twice",
+		"0=None:0|*=None:0|*=None:0": "entry 3: UID * is given twice",
+		"0=None:0|1000=Protected":    "entry 2 (UID 1000): ",
+		"0=None:0|x=None:0":          `entry 2: "x" is not a UID`,
+		"0=None:0|None:0":            `entry 2 "None:0": want UID=value`,
+		"99999999999=None:0":         `"99999999999" is not a UID`,
+	} {
+		_, err := buildConfig(nil, map[string]string{"dev.peios.mm/pip": v})
+		if err == nil || !strings.Contains(err.Error(), "dev.peios.mm/pip") || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "UID=type:trust entries") {
+			t.Errorf("pip %q: error %v, want one naming the key, %q and the accepted form", v, err, want)
+		}
+	}
+	_, err = buildConfig(peiosFlags{"token": "1000=user=S-1-5-21-1-2-3-1001|*=user=bogus"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "--peios-token") || !strings.Contains(err.Error(), "entry 2 (UID *)") {
+		t.Errorf("bad token entry: %v", err)
 	}
 }

@@ -6,13 +6,15 @@
 //
 // # Lifecycle
 //
-//	first process of a container  identity of the container (identity.go)
+//	process runsc starts          its container's identity for its UID
+//	(first process, exec)         (identity.go): token and PIP label
 //	fork                          PSB.Fork: PIP and mitigations copied, new
 //	                              GUID, new default SD from the parent's
-//	                              primary token; the token is copied
+//	                              primary token; the token is copied; the
+//	                              image PIP label is inherited
 //	thread                        the thread group's state, shared
-//	exec                          PIP recomputed from the container's
-//	                              configuration; SD, GUID, token kept
+//	exec                          PIP recomputed: the image PIP label; SD,
+//	                              GUID, token kept
 //	exit                          dropped with the thread group
 //	checkpoint / restore          saved with the kernel (save.go)
 //

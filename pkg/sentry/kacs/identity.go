@@ -11,18 +11,58 @@ import (
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
-// Identity is what the processes of a container start with: set from the
-// runtime flags and the container's annotations (DECISIONS D6, D8).
+// ByUID is a setting with one value for every process, or values selected
+// by the UID of a process runsc starts (a container's first process, or
+// `runsc exec --user`): different processes of one sandbox can so carry
+// different identities, although runsc does not hand a later container's
+// own annotations to the Sentry.
+type ByUID[T any] struct {
+	// All is the value of a UID without an entry of its own.
+	All T
+	// UID holds the values of particular UIDs.
+	UID map[uint32]T
+}
+
+// For returns the value of uid.
+func (b ByUID[T]) For(uid uint32) T {
+	if v, ok := b.UID[uid]; ok {
+		return v
+	}
+	return b.All
+}
+
+// each calls f for every value, All first.
+func (b ByUID[T]) each(f func(T) error) error {
+	if err := f(b.All); err != nil {
+		return err
+	}
+	for _, v := range b.UID {
+		if err := f(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PIP is a PIP label: the launcher's configuration for a process's images
+// (the Sentry verifies no signatures).
+type PIP struct {
+	Type, Trust uint32
+}
+
+// Identity is what the processes runsc starts in a container begin with: set
+// from the runtime flags and the container's annotations (DECISIONS D6, D8).
 type Identity struct {
-	// Token is the primary token text form (security.ParseToken); empty
-	// means the D8 default derived from the process's UID and GID.
-	Token string
+	// Token is the primary token text form (security.ParseToken) by UID;
+	// empty means the D8 default derived from the process's UID and GID.
+	Token ByUID[string]
 	// ProcessSD is the process SD in SDDL; empty means the default SD of
 	// §5.3 built from the token.
 	ProcessSD string
-	// PIPType and PIPTrust are the PIP label of the container's images
-	// (the launcher's configuration; the Sentry verifies no signatures).
-	PIPType, PIPTrust uint32
+	// PIP is the PIP label by UID. A process keeps the label it started
+	// with, and its children inherit it: exec commits that label, whatever
+	// UID the process has by then.
+	PIP ByUID[PIP]
 	// Mitigations are the PSB mitigations of the container's first
 	// process. pkg/sentry/mm enforces them; the PSB mirrors them.
 	Mitigations security.Mitigation
@@ -30,10 +70,14 @@ type Identity struct {
 
 // Validate reports the first malformed field, naming it.
 func (id Identity) Validate() error {
-	if id.Token != "" {
-		if _, err := security.ParseToken(id.Token); err != nil {
-			return fmt.Errorf("token: %w", err)
+	if err := id.Token.each(func(v string) error {
+		if v == "" {
+			return nil
 		}
+		_, err := security.ParseToken(v)
+		return err
+	}); err != nil {
+		return fmt.Errorf("token: %w", err)
 	}
 	if id.ProcessSD != "" {
 		if _, err := security.ParseSDDL(id.ProcessSD); err != nil {
@@ -89,16 +133,18 @@ func identityOf(cid string) Identity {
 }
 
 // firstProcess builds the state of a process no clone created: the first
-// process of a container, or one started by runsc exec.
+// process of a container, or one started by runsc exec. Its token and PIP
+// label are those its container's identity gives its real UID.
 func firstProcess(t *kernel.Task) (*Process, error) {
 	id := identityOf(t.ContainerID())
+	creds := t.Credentials()
+	uid := uint32(creds.RealKUID)
 	var tok *security.Token
 	var err error
-	if id.Token != "" {
-		tok, err = security.ParseToken(id.Token)
+	if text := id.Token.For(uid); text != "" {
+		tok, err = security.ParseToken(text)
 	} else {
-		creds := t.Credentials()
-		tok, err = security.DefaultContainerToken(uint32(creds.RealKUID), uint32(creds.RealKGID))
+		tok, err = security.DefaultContainerToken(uid, uint32(creds.RealKGID))
 	}
 	if err != nil {
 		return nil, err
@@ -107,7 +153,8 @@ func firstProcess(t *kernel.Task) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	psb.Exec(id.PIPType, id.PIPTrust)
+	pip := id.PIP.For(uid)
+	psb.Exec(pip.Type, pip.Trust)
 	if _, err := psb.AddMitigations(id.Mitigations); err != nil {
 		return nil, err
 	}
@@ -118,5 +165,5 @@ func firstProcess(t *kernel.Task) (*Process, error) {
 		}
 		psb.SetSD(sd)
 	}
-	return &Process{PSB: psb, Token: tok}, nil
+	return &Process{PSB: psb, Token: tok, imagePIP: pip}, nil
 }

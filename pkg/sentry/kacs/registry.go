@@ -20,6 +20,11 @@ type Process struct {
 	// guards its privilege state.
 	Token *security.Token
 
+	// imagePIP is the PIP label exec commits (§4.4): the one runsc's
+	// launcher configured for the process runsc started, inherited by its
+	// descendants. Immutable.
+	imagePIP PIP
+
 	// sdMu serialises kacs_set_sd calls on this process (§24.4 step 5).
 	sdMu sync.Mutex
 }
@@ -104,7 +109,7 @@ func Spawn(t *kernel.Task, newProcess bool, do CloneFunc) (uintptr, *kernel.Sysc
 	if err != nil {
 		return 0, nil, err
 	}
-	child := &Process{PSB: psb, Token: parent.Token.Clone()}
+	child := &Process{PSB: psb, Token: parent.Token.Clone(), imagePIP: parent.imagePIP}
 	spawnMu.RLock()
 	defer spawnMu.RUnlock()
 	tid, ctrl, err := do()
@@ -117,8 +122,9 @@ func Spawn(t *kernel.Task, newProcess bool, do CloneFunc) (uintptr, *kernel.Sysc
 }
 
 // ExecCompleted commits the PIP of the new image of t's process (§4.4): the
-// container's configured label; SD, GUID and token are kept.
+// label configured for the process runsc started, of which t's process is
+// or descends from; SD, GUID and token are kept.
 func ExecCompleted(t *kernel.Task) {
-	id := identityOf(t.ContainerID())
-	Of(t).PSB.Exec(id.PIPType, id.PIPTrust)
+	p := Of(t)
+	p.PSB.Exec(p.imagePIP.Type, p.imagePIP.Trust)
 }

@@ -97,25 +97,27 @@ func bindKernel(k *kernel.Kernel) {
 }
 
 // encode serialises p: PIP type and trust, mitigations, GUID, process SD,
-// token text, the token's used-privilege mask and the token's own SD,
-// separated by newlines.
+// token text, the token's used-privilege mask, the token's own SD and the
+// image PIP type and trust, separated by newlines.
 func encode(p *Process) string {
 	pt, pr := p.PSB.PIP()
 	sd, _ := p.PSB.SD().MarshalBinary()
 	tsd, _ := p.Token.SD().MarshalBinary()
-	return fmt.Sprintf("%d\n%d\n%d\n%s\n%s\n%s\n%d\n%s", pt, pr, uint32(p.PSB.Mitigations()), p.PSB.GUID(),
-		hex.EncodeToString(sd), p.Token.String(), p.Token.Privileges().Used, hex.EncodeToString(tsd))
+	return fmt.Sprintf("%d\n%d\n%d\n%s\n%s\n%s\n%d\n%s\n%d\n%d", pt, pr, uint32(p.PSB.Mitigations()), p.PSB.GUID(),
+		hex.EncodeToString(sd), p.Token.String(), p.Token.Privileges().Used, hex.EncodeToString(tsd),
+		p.imagePIP.Type, p.imagePIP.Trust)
 }
 
 // decode is the inverse of encode.
 func decode(s string) (*Process, error) {
 	f := strings.Split(s, "\n")
-	if len(f) != 8 {
-		return nil, fmt.Errorf("record has %d fields, want 8", len(f))
+	if len(f) != 10 {
+		return nil, fmt.Errorf("record has %d fields, want 10", len(f))
 	}
 	var pt, pr, m uint32
 	var used uint64
-	if _, err := fmt.Sscanf(f[0]+" "+f[1]+" "+f[2]+" "+f[6], "%d %d %d %d", &pt, &pr, &m, &used); err != nil {
+	var image PIP
+	if _, err := fmt.Sscanf(f[0]+" "+f[1]+" "+f[2]+" "+f[6]+" "+f[8]+" "+f[9], "%d %d %d %d %d %d", &pt, &pr, &m, &used, &image.Type, &image.Trust); err != nil {
 		return nil, err
 	}
 	guid, err := security.ParseGUID(f[3])
@@ -138,7 +140,7 @@ func decode(s string) (*Process, error) {
 		return nil, err
 	}
 	tok.SetSD(tsd)
-	return &Process{PSB: security.RestorePSB(guid, pt, pr, security.Mitigation(m), sd), Token: tok}, nil
+	return &Process{PSB: security.RestorePSB(guid, pt, pr, security.Mitigation(m), sd), Token: tok, imagePIP: image}, nil
 }
 
 // decodeSD parses a hex-encoded self-relative SD.

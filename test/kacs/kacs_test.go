@@ -1,8 +1,16 @@
-// Package kacs tests the cross-process gate of runsc-peios (spec §6) with
-// real processes in one sandbox: a target started as the container's root
-// process (uid 0) and callers entered with runsc exec as the same or another
-// user. Parent and child get no shortcut; only the target's process SD and
-// PIP decide, and the target can grant a helper access with kacs_set_sd.
+// Package kacs tests the KACS calls and the cross-process gate of
+// runsc-peios (spec §6, §24) with real processes in one sandbox: targets
+// started as the container's root process or with runsc exec --detach, and
+// callers entered with runsc exec as other users, whose identities the
+// dev.peios.mm/token and pip annotations select by UID. Parent and child get
+// no shortcut; only the target's process SD and PIP decide, and a target
+// can grant a helper access with kacs_set_sd. The C programs are in progs/
+// (see progs/kacs.h), exact expected outputs in testdata/.
+//
+//	kacs_test.go    the gate with default identities, checkpoint/restore
+//	token_test.go   token handles (progs/token.c)
+//	matrix_test.go  the caller × target matrix (progs/probe.c), parent and
+//	                child (progs/family.c)
 package kacs
 
 import (
@@ -97,6 +105,8 @@ func (s *sandbox) writeBundle(args ...string) {
 			"args": args,
 			"env":  []string{"PATH=/usr/bin:/bin"},
 			"cwd":  "/",
+			// Inheritable, so that exec --cap makes them ambient.
+			"capabilities": map[string][]string{"bounding": ptraceCaps, "inheritable": ptraceCaps, "permitted": ptraceCaps, "effective": ptraceCaps},
 		},
 		"root":        map[string]any{"path": "/", "readonly": true},
 		"annotations": s.annotations,
@@ -186,18 +196,62 @@ func waitFields(t *testing.T, path string) (pid, addr string) {
 // call runs the caller as user (uid:gid) and returns its lines by name.
 func (s *sandbox) call(user string, write string) map[string]string {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	args := []string{"exec", "--user", user, s.id, filepath.Join(s.share, "caller"), s.pid, s.addr}
+	args := []string{filepath.Join(s.share, "caller"), s.pid, s.addr}
 	if write != "" {
 		args = append(args, write)
 	}
-	out, err := s.runsc(ctx, args...).CombinedOutput()
+	return lines(s.exec(user, false, args...))
+}
+
+// ptraceCaps are the capabilities exec --cap gives a process (as ambient
+// capabilities, so that they survive the exec of a non-root user): enough
+// for gVisor's own Linux ptrace-mode and file-mode checks on
+// /proc/<pid>/mem, which Peios does not have (§6.4), to let the Peios gate
+// alone decide. Nothing in the Peios layer looks at capabilities.
+var ptraceCaps = []string{"CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"}
+
+// exec runs args in the container as user (uid:gid), with ptraceCaps if
+// caps is set, and returns its output.
+func (s *sandbox) exec(user string, caps bool, args ...string) string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := []string{"exec", "--user", user}
+	if caps {
+		for _, c := range ptraceCaps {
+			a = append(a, "--cap", c)
+		}
+	}
+	out, err := s.runsc(ctx, append(append(a, s.id), args...)...).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("runsc exec as %s: %v\n%s", user, err, out)
 	}
+	return string(out)
+}
+
+// execDetached starts args in the container as user, detached, with its
+// output in the file out (a detached process keeps a pipe open forever).
+func (s *sandbox) execDetached(user, out string, args ...string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f, err := os.Create(out)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := s.runsc(ctx, append([]string{"exec", "--detach", "--user", user, s.id}, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
+		b, _ := os.ReadFile(out)
+		s.t.Fatalf("runsc exec --detach as %s: %v\n%s", user, err, b)
+	}
+}
+
+// lines splits output lines into name -> rest at the first space.
+func lines(out string) map[string]string {
 	res := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if name, rest, ok := strings.Cut(line, " "); ok {
 			res[name] = rest
 		}
@@ -220,11 +274,20 @@ func expect(t *testing.T, who string, got map[string]string, want map[string]str
 	}
 }
 
-// grant has the target add an ACE for sid with mask to its default DACL.
+// grant has the root process's target add an ACE for sid with mask to its
+// default DACL.
 func (s *sandbox) grant(t *testing.T, sid string, mask security.AccessMask) {
 	t.Helper()
+	s.grantIn(t, s.share, machineUser(0), sid, mask)
+}
+
+// grantIn has the target serving dir, whose user is owner, replace its DACL
+// with its default DACL plus an ACE for sid with mask (kacs_set_sd on
+// itself).
+func (s *sandbox) grantIn(t *testing.T, dir, owner, sid string, mask security.AccessMask) {
+	t.Helper()
 	sddl := fmt.Sprintf("D:(A;;0x%x;;;%s)(A;;0x%x;;;BA)(A;;0x%x;;;SY)(A;;0x%x;;;WD)(A;;0x%x;;;%s)",
-		uint32(security.ProcessMapping.All), machineUser(0), uint32(security.ProcessMapping.All), uint32(security.ProcessMapping.All),
+		uint32(security.ProcessMapping.All), owner, uint32(security.ProcessMapping.All), uint32(security.ProcessMapping.All),
 		uint32(security.ProcessQueryLimited), uint32(mask), sid)
 	sd, err := security.ParseSDDL(sddl)
 	if err != nil {
@@ -234,18 +297,11 @@ func (s *sandbox) grant(t *testing.T, sid string, mask security.AccessMask) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(s.share, "sd.bin"), b, 0o644)
-	os.WriteFile(filepath.Join(s.share, "apply"), nil, 0o644)
-	for i := 0; i < 100; i++ {
-		if got, err := os.ReadFile(filepath.Join(s.share, "applied")); err == nil && len(got) > 0 {
-			if strings.TrimSpace(string(got)) != "0 0" {
-				t.Fatalf("the target's kacs_set_sd: %s", got)
-			}
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	os.WriteFile(filepath.Join(dir, "sd.bin"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "apply"), nil, 0o644)
+	if got := waitFile(t, filepath.Join(dir, "applied")); strings.TrimSpace(got) != "0 0" {
+		t.Fatalf("the target's kacs_set_sd: %s", got)
 	}
-	t.Fatal("the target did not apply its SD")
 }
 
 // machineUser is the D8 user SID of uid.

@@ -9,6 +9,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define SYS_OPEN_SELF_TOKEN 1000
@@ -66,8 +68,8 @@ struct priv_entry {
 
 /* out prints one line with write(2), so lines of forked children never
  * interleave or repeat through stdio buffers. */
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
+static inline void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void out(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -81,7 +83,7 @@ static void out(const char *fmt, ...)
 		_exit(3);
 }
 
-static const char *ename(int e)
+static inline const char *ename(int e)
 {
 	const char *s = strerrorname_np(e);
 	return s ? s : "?";
@@ -100,7 +102,7 @@ static const char *ename(int e)
 
 /* FD prints "ok" for a descriptor, else -1 and the errno name; it
  * evaluates to the descriptor. */
-static long fd_result(const char *name, long r)
+static inline long fd_result(const char *name, long r)
 {
 	if (r < 0)
 		out("%s -1 %s", name, ename(errno));
@@ -110,24 +112,24 @@ static long fd_result(const char *name, long r)
 }
 #define FD(name, expr) (errno = 0, fd_result((name), (long)(expr)))
 
-static long open_self(unsigned flags, unsigned mask) { return syscall(SYS_OPEN_SELF_TOKEN, flags, mask); }
-static long open_process(int pidfd, unsigned mask) { return syscall(SYS_OPEN_PROCESS_TOKEN, pidfd, mask); }
-static long open_thread(int pidfd, int tid, unsigned mask) { return syscall(SYS_OPEN_THREAD_TOKEN, pidfd, tid, mask); }
-static long pidfd_open_(pid_t pid) { return syscall(SYS_PIDFD_OPEN, pid, 0); }
+static inline long open_self(unsigned flags, unsigned mask) { return syscall(SYS_OPEN_SELF_TOKEN, flags, mask); }
+static inline long open_process(int pidfd, unsigned mask) { return syscall(SYS_OPEN_PROCESS_TOKEN, pidfd, mask); }
+static inline long open_thread(int pidfd, int tid, unsigned mask) { return syscall(SYS_OPEN_THREAD_TOKEN, pidfd, tid, mask); }
+static inline long pidfd_open_(pid_t pid) { return syscall(SYS_PIDFD_OPEN, pid, 0); }
 
-static long get_sd(int fd, const char *path, unsigned si, void *buf, unsigned len, unsigned flags)
+static inline long get_sd(int fd, const char *path, unsigned si, void *buf, unsigned len, unsigned flags)
 {
 	return syscall(SYS_KACS_GET_SD, fd, path, si, buf, len, flags);
 }
 
-static long set_sd(int fd, const char *path, unsigned si, const void *buf, unsigned len, unsigned flags)
+static inline long set_sd(int fd, const char *path, unsigned si, const void *buf, unsigned len, unsigned flags)
 {
 	return syscall(SYS_KACS_SET_SD, fd, path, si, buf, len, flags);
 }
 
 /* query runs the §24.12 recipe: probe, then fetch. It returns the payload
  * length (buf holds it) or -1. */
-static long query(int fd, uint32_t cls, unsigned char *buf, uint32_t cap)
+static inline long query(int fd, uint32_t cls, unsigned char *buf, uint32_t cap)
 {
 	struct query_args a = {cls, 0, 0};
 	if (ioctl(fd, KACS_IOC_QUERY, &a) != 0)
@@ -145,7 +147,7 @@ static long query(int fd, uint32_t cls, unsigned char *buf, uint32_t cap)
 }
 
 /* sid_string renders a binary SID (§3.1) into s. */
-static const char *sid_string(const unsigned char *b, char *s, size_t n)
+static inline const char *sid_string(const unsigned char *b, char *s, size_t n)
 {
 	uint64_t auth = 0;
 	for (int i = 2; i < 8; i++)
@@ -160,7 +162,7 @@ static const char *sid_string(const unsigned char *b, char *s, size_t n)
 }
 
 /* privileges reads class 3 through fd. */
-static int privileges(int fd, uint64_t p[4])
+static inline int privileges(int fd, uint64_t p[4])
 {
 	unsigned char b[32];
 	if (query(fd, 3, b, sizeof b) != 32)
@@ -170,13 +172,74 @@ static int privileges(int fd, uint64_t p[4])
 }
 
 /* adjust applies n entries through fd; *prev gets previous_enabled. */
-static long adjust(int fd, const struct priv_entry *e, uint32_t n, uint64_t *prev)
+static inline long adjust(int fd, const struct priv_entry *e, uint32_t n, uint64_t *prev)
 {
 	struct adjust_args a = {n, 0, (uint64_t)(uintptr_t)e, 0};
 	long r = ioctl(fd, KACS_IOC_ADJUST_PRIVS, &a);
 	if (prev)
 		*prev = a.previous_enabled;
 	return r;
+}
+
+/* cell renders a result: ok when r is want (or, with want < 0, any
+ * non-negative value), else the errno name. */
+static inline const char *cell(long r, long want)
+{
+	static char buf[16][32];
+	static int i;
+	char *b = buf[i++ % 16];
+	if (r >= 0 && (want < 0 || r == want))
+		return "ok";
+	snprintf(b, 32, "%s", r < 0 ? ename(errno) : "short");
+	return b;
+}
+
+/* opened renders an open: ok (and closes it) or the errno name. */
+static inline const char *opened(long fd)
+{
+	const char *c = cell(fd, -1);
+	if (fd >= 0)
+		close(fd);
+	return c;
+}
+
+/*
+ * probe_target acts on process pid (pidfd names it; addr is a 14-byte
+ * buffer in it) and prints
+ *
+ *   <name> readv=R writev=R madvise=R mem_r=R mem_w=R pidfd_open=R token=R get_sd=R
+ *
+ * where R is "ok" or the errno name of, in this order:
+ *   readv       process_vm_readv of 14 bytes at addr (PROCESS_VM_READ; EPERM)
+ *   writev      process_vm_writev of tag to addr (PROCESS_VM_WRITE; EPERM)
+ *   madvise     process_madvise(pidfd, MADV_COLD) of addr's page
+ *               (PROCESS_VM_WRITE; EACCES)
+ *   mem_r/mem_w open("/proc/<pid>/mem", O_RDONLY / O_WRONLY)
+ *               (PROCESS_VM_READ / PROCESS_VM_WRITE; EACCES)
+ *   pidfd_open  pidfd_open(pid) (PROCESS_QUERY_LIMITED; EACCES)
+ *   token       kacs_open_process_token(pidfd, TOKEN_QUERY)
+ *               (PROCESS_QUERY_INFORMATION, then the token's own SD; EACCES)
+ *   get_sd      kacs_get_sd(pidfd, DACL) (READ_CONTROL, no SeDebugPrivilege
+ *               rescue; EACCES)
+ * Each is the two-check rule of §6.2 (SD, then PIP) with the errno of §6.3.
+ */
+static inline void probe_target(const char *name, int pid, int pidfd, unsigned long addr, const char *tag)
+{
+	char path[64], buf[16] = {0};
+	struct iovec local = {buf, 14}, remote = {(void *)addr, 14};
+	const char *readv = cell(process_vm_readv(pid, &local, 1, &remote, 1, 0), 14);
+	struct iovec src = {(void *)tag, 14};
+	const char *writev = cell(process_vm_writev(pid, &src, 1, &remote, 1, 0), 14);
+	struct iovec page = {(void *)(addr & ~4095ul), 4096};
+	const char *madvise = cell(syscall(SYS_PROCESS_MADVISE, pidfd, &page, 1, 20 /* MADV_COLD */, 0), 4096);
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	const char *memr = opened(open(path, O_RDONLY | O_CLOEXEC));
+	const char *memw = opened(open(path, O_WRONLY | O_CLOEXEC));
+	const char *pidfdOpen = opened(pidfd_open_(pid));
+	const char *token = opened(open_process(pidfd, TOKEN_QUERY));
+	const char *getSD = cell(get_sd(pidfd, "", 0x04, NULL, 0, AT_EMPTY), -1);
+	out("%s readv=%s writev=%s madvise=%s mem_r=%s mem_w=%s pidfd_open=%s token=%s get_sd=%s",
+	    name, readv, writev, madvise, memr, memw, pidfdOpen, token, getSD);
 }
 
 #endif

@@ -11,6 +11,8 @@
 //	token_test.go   token handles (progs/token.c)
 //	matrix_test.go  the caller × target matrix (progs/probe.c), parent and
 //	                child (progs/family.c)
+//	race_test.go    fork while the parent changes its own state
+//	                (progs/forkrace.c)
 package kacs
 
 import (

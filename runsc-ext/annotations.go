@@ -11,83 +11,44 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
 // annotationPrefix starts every Peios annotation key (DECISIONS D6).
 const annotationPrefix = "dev.peios.mm/"
 
-// The Peios annotations.
-const (
-	annotationWX          = annotationPrefix + "wx"
-	annotationCommit      = annotationPrefix + "commit"
-	annotationCommitLimit = annotationPrefix + "commit-limit"
-)
-
-// containerPolicy returns the policy of a container: the sandbox policy with
-// the container's annotations applied. An unknown dev.peios.mm/ key or a bad
-// value is an error naming the key and what it accepts.
-func containerPolicy(sandbox mm.Policy, annotations map[string]string) (mm.Policy, error) {
-	p := sandbox
-	for key, value := range annotations {
-		if !strings.HasPrefix(key, annotationPrefix) {
-			continue
-		}
-		switch key {
-		case annotationWX:
-			wx, err := mm.ParseWXPolicy(value)
-			if err != nil {
-				return p, fmt.Errorf("annotation %s: %v", key, err)
-			}
-			p.WX = wx
-		case annotationCommit:
-			c, err := mm.ParseCommitPolicy(value)
-			if err != nil {
-				return p, fmt.Errorf("annotation %s: %v", key, err)
-			}
-			p.Commit = c
-		case annotationCommitLimit:
-			l, err := mm.ParseCommitLimit(value)
-			if err != nil {
-				return p, fmt.Errorf("annotation %s: %v", key, err)
-			}
-			p.CommitLimit = l
-		default:
-			return p, fmt.Errorf("annotation %s is not supported; supported: %s, %s, %s", key, annotationWX, annotationCommit, annotationCommitLimit)
-		}
-	}
-	return p, nil
-}
-
-// configureSandbox sets the Sentry's policy in the boot process: the flags,
-// overridden by the annotations of the root container, read from the spec
-// descriptor runsc hands to boot. The result is the sandbox's policy: it
-// applies to the root container and to every container started in the
-// sandbox later (a pod's containers; with CRI the root container is the
-// pod sandbox, whose annotations are the Pod's).
+// configureSandbox sets the Sentry's policy and identities in the boot
+// process: the flags, overridden by the annotations of the root container,
+// read from the spec descriptor runsc hands to boot. The result is the
+// sandbox's configuration: it applies to the root container and to every
+// container started in the sandbox later (a pod's containers; with CRI the
+// root container is the pod sandbox, whose annotations are the Pod's).
 func configureSandbox(args []string, cli peiosFlags) error {
 	f, err := sandboxFlags()
 	if err != nil {
 		return err
 	}
-	if cli != (peiosFlags{}) {
-		f = cli
+	for name, value := range cli {
+		f[name] = value
 	}
-	f.setEnv()
-	flagPolicy, err := f.policy()
+	enc, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
+	os.Setenv(envFlags, string(enc))
 	spec, cid, err := bootSpec(args)
 	if err != nil {
 		return err
 	}
-	p, err := containerPolicy(flagPolicy, spec.Annotations)
+	c, err := buildConfig(f, spec.Annotations)
 	if err != nil {
 		return err
 	}
-	mm.SetSandboxPolicy(p)
-	mm.SetContainerPolicy(cid, p)
+	mm.SetSandboxPolicy(c.policy)
+	mm.SetContainerPolicy(cid, c.policy)
+	kacs.SetSandboxIdentity(c.identity)
+	kacs.SetContainerIdentity(cid, c.identity)
 	return nil
 }
 
@@ -136,10 +97,6 @@ func bootSpec(args []string) (*specs.Spec, string, error) {
 // checkBundleAnnotations validates the Peios annotations of the bundle that
 // create or run was given (--bundle, or the working directory).
 func checkBundleAnnotations(args []string, f peiosFlags) error {
-	sandbox, err := f.policy()
-	if err != nil {
-		return err
-	}
 	bundle := "."
 	for i, a := range args {
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -158,6 +115,6 @@ func checkBundleAnnotations(args []string, f peiosFlags) error {
 	if json.Unmarshal(raw, &spec) != nil {
 		return nil
 	}
-	_, err = containerPolicy(sandbox, spec.Annotations)
+	_, err = buildConfig(f, spec.Annotations)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
@@ -18,12 +19,9 @@ func TestExtractPeiosFlags(t *testing.T) {
 		{in: []string{"r", "--root=/x", "do", "ls"}, out: []string{"r", "--root=/x", "do", "ls"}},
 		{in: []string{"r", "--peios-wx=off", "do", "ls"}, out: []string{"r", "do", "ls"}, wx: "off"},
 		{in: []string{"r", "-peios-wx", "locked", "--debug", "run", "c"}, out: []string{"r", "--debug", "run", "c"}, wx: "locked"},
-		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx: "sometimes" is not a W^X policy; accepted: enforce, off, locked`},
+		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx="sometimes": "sometimes" is not a W^X policy`},
 		{in: []string{"r", "--peios-wx"}, wantErr: "--peios-wx needs a value"},
-		{in: []string{"r", "--peios-commmit=strict"}, wantErr: "unknown flag -peios-commmit"},
-		{in: []string{"r", "--peios-commit=sometimes", "do"}, wantErr: `--peios-commit: "sometimes" is not a commit policy; accepted: heuristic, strict`},
-		{in: []string{"r", "--peios-commit-limit=0", "do"}, wantErr: `--peios-commit-limit: "0" is not a commit limit`},
-		{in: []string{"r", "--peios-privileges=SeDebugPrivilege", "do"}, wantErr: `--peios-privileges: "SeDebugPrivilege" is not a privilege this runtime grants`},
+		{in: []string{"r", "--peios-bogus=1"}, wantErr: "unknown flag -peios-bogus"},
 	} {
 		out, f, err := extractPeiosFlags(tc.in)
 		if tc.wantErr != "" {
@@ -32,7 +30,7 @@ func TestExtractPeiosFlags(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !reflect.DeepEqual(out, tc.out) || f.wx != tc.wx {
+		if err != nil || !reflect.DeepEqual(out, tc.out) || f["wx"] != tc.wx {
 			t.Errorf("extractPeiosFlags(%q) = %q, %+v, %v; want %q, wx %q", tc.in, out, f, err, tc.out, tc.wx)
 		}
 	}
@@ -50,55 +48,77 @@ func TestSubcommand(t *testing.T) {
 	}
 }
 
-func TestContainerPolicy(t *testing.T) {
-	sandbox := mm.Policy{WX: mm.WXEnforce}
-	p, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/wx": "off", "other/key": "x"})
-	if err != nil || p.WX != mm.WXOff {
-		t.Errorf("annotation wx=off: got %+v, %v", p, err)
+func TestBuildConfig(t *testing.T) {
+	c, err := buildConfig(peiosFlags{"wx": "locked"}, map[string]string{"dev.peios.mm/wx": "off", "other/key": "x"})
+	if err != nil || c.policy.WX != mm.WXOff {
+		t.Errorf("annotation wx=off over flag locked: got %+v, %v", c, err)
 	}
-	p, err = containerPolicy(sandbox, nil)
-	if err != nil || p != sandbox {
-		t.Errorf("no annotations: got %+v, %v; want the sandbox policy", p, err)
+	c, err = buildConfig(peiosFlags{"wx": "locked"}, nil)
+	if err != nil || c.policy.WX != mm.WXLocked {
+		t.Errorf("flag only: got %+v, %v; want locked", c, err)
 	}
-	if _, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/wx": "no"}); err == nil ||
-		!strings.Contains(err.Error(), "annotation dev.peios.mm/wx") || !strings.Contains(err.Error(), "enforce, off, locked") {
-		t.Errorf("bad wx annotation: error %v does not name the key and the accepted values", err)
+	c, err = buildConfig(nil, map[string]string{
+		"dev.peios.mm/pip":         "Protected:PeiosTcb",
+		"dev.peios.mm/mitigations": "0x8",
+		"dev.peios.mm/token":       "user=S-1-5-21-1-2-3-1001;integrity=Low",
+	})
+	if err != nil || c.identity.PIP.For(0) != (kacs.PIP{Type: 512, Trust: 8192}) || c.policy.Mitigations != 0xc0 || c.identity.Token.For(0) == "" {
+		t.Errorf("pip, mitigations (CFI alias -> CFIF|CFIB) and token: got %+v, %v", c, err)
 	}
-	if _, err := containerPolicy(sandbox, map[string]string{"dev.peios.mm/bogus": "1"}); err == nil ||
-		!strings.Contains(err.Error(), "dev.peios.mm/bogus") {
-		t.Errorf("unknown annotation: error %v does not name the key", err)
+	for key, want := range map[string]string{
+		"dev.peios.mm/wx":           "enforce, off or locked",
+		"dev.peios.mm/pip":          "type:trust",
+		"dev.peios.mm/mitigations":  "0x3ff",
+		"dev.peios.mm/token":        "token text",
+		"dev.peios.mm/process-sd":   "SDDL",
+		"dev.peios.mm/commit":       "heuristic or strict",
+		"dev.peios.mm/commit-limit": "byte count",
+		"dev.peios.mm/bogus":        "supported:",
+	} {
+		_, err := buildConfig(nil, map[string]string{key: "no such value"})
+		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad %s: error %v does not name the key and %q", key, err, want)
+		}
 	}
 }
 
-func TestMemoryPolicyFlags(t *testing.T) {
-	_, f, err := extractPeiosFlags([]string{"r", "--peios-commit=strict", "--peios-commit-limit", "256M",
-		"--peios-privileges=SeLockMemoryPrivilege", "do", "ls"})
+// Identities by UID (settings.go): the accepted forms, and errors that name
+// the key, the entry and the accepted form.
+func TestSettingsByUID(t *testing.T) {
+	c, err := buildConfig(peiosFlags{"pip": "Protected:App"}, map[string]string{
+		"dev.peios.mm/pip":   " 0 = Protected:PeiosTcb | 1000=512:1024|*=None:0",
+		"dev.peios.mm/token": "1000=user=S-1-5-21-1-2-3-1001;integrity=Low|2000=user=S-1-5-18",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.policy()
-	if err != nil || p.Commit != mm.CommitStrict || p.CommitLimit != 256<<20 || !p.LockMemory {
-		t.Errorf("policy = %+v, %v; want strict, 256 MiB, SeLockMemoryPrivilege", p, err)
-	}
-	// The flags survive the sandbox's re-exec through the environment.
-	t.Setenv(envPolicy, "")
-	t.Setenv(envFlags, "")
-	f.wx = "off"
-	f.setEnv()
-	got, err := flagsFromEnv("off")
-	if err != nil || got != f {
-		t.Errorf("flagsFromEnv = %+v, %v; want %+v", got, err, f)
-	}
-}
-
-func TestCommitAnnotations(t *testing.T) {
-	p, err := containerPolicy(mm.Policy{}, map[string]string{"dev.peios.mm/commit": "strict", "dev.peios.mm/commit-limit": "1G"})
-	if err != nil || p.Commit != mm.CommitStrict || p.CommitLimit != 1<<30 {
-		t.Errorf("commit annotations: got %+v, %v", p, err)
-	}
-	for key, bad := range map[string]string{"dev.peios.mm/commit": "lazy", "dev.peios.mm/commit-limit": "12X"} {
-		if _, err := containerPolicy(mm.Policy{}, map[string]string{key: bad}); err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("bad %s=%s: error %v does not name the key", key, bad, err)
+	for uid, want := range map[uint32]kacs.PIP{0: {Type: 512, Trust: 8192}, 1000: {Type: 512, Trust: 1024}, 5: {}} {
+		if got := c.identity.PIP.For(uid); got != want {
+			t.Errorf("pip of uid %d = %+v, want %+v", uid, got, want)
 		}
+	}
+	if c.identity.Token.For(1000) != "user=S-1-5-21-1-2-3-1001;integrity=Low" || c.identity.Token.For(2000) != "user=S-1-5-18" || c.identity.Token.For(0) != "" {
+		t.Errorf("tokens by uid: %+v", c.identity.Token)
+	}
+	c, err = buildConfig(peiosFlags{"pip": "Protected:App"}, nil)
+	if err != nil || c.identity.PIP.For(7) != (kacs.PIP{Type: 512, Trust: 2048}) || len(c.identity.PIP.UID) != 0 {
+		t.Errorf("one pip for every uid: %+v, %v", c.identity.PIP, err)
+	}
+	for v, want := range map[string]string{
+		"0=None:0|0=None:0":          "entry 2: UID 0 is given twice",
+		"0=None:0|*=None:0|*=None:0": "entry 3: UID * is given twice",
+		"0=None:0|1000=Protected":    "entry 2 (UID 1000): ",
+		"0=None:0|x=None:0":          `entry 2: "x" is not a UID`,
+		"0=None:0|None:0":            `entry 2 "None:0": want UID=value`,
+		"99999999999=None:0":         `"99999999999" is not a UID`,
+	} {
+		_, err := buildConfig(nil, map[string]string{"dev.peios.mm/pip": v})
+		if err == nil || !strings.Contains(err.Error(), "dev.peios.mm/pip") || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "UID=type:trust entries") {
+			t.Errorf("pip %q: error %v, want one naming the key, %q and the accepted form", v, err, want)
+		}
+	}
+	_, err = buildConfig(peiosFlags{"token": "1000=user=S-1-5-21-1-2-3-1001|*=user=bogus"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "--peios-token") || !strings.Contains(err.Error(), "entry 2 (UID *)") {
+		t.Errorf("bad token entry: %v", err)
 	}
 }

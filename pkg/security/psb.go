@@ -1,6 +1,6 @@
-// Package security is the subset of KACS, the Peios security model, that the
-// memory layer needs. This file holds the process security block's
-// mitigation bits (spec §4.2).
+// The process security block's mitigation bits (spec §4.2). The package
+// comment is in doc.go.
+
 package security
 
 // Mitigation is a set of PSB mitigation bits (spec §4.2).

@@ -62,6 +62,9 @@ import (
 	"gvisor.dev/gvisor/pkg/sentry/limits"
 	"gvisor.dev/gvisor/pkg/sentry/memmap"
 	gmm "gvisor.dev/gvisor/pkg/sentry/mm"
+
+	"github.com/peios/runsc-peios/pkg/security"
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 )
 
 // Per-process lock state, in the task nodemask (process.go).
@@ -72,9 +75,11 @@ const (
 	procMCLOnFault uint64 = 1 << 53
 )
 
-// lockPrivileged reports whether t holds SeLockMemoryPrivilege.
+// lockPrivileged reports whether t holds SeLockMemoryPrivilege: enabled in
+// its process's token, or granted to every process by the sandbox
+// (--peios-privileges).
 func lockPrivileged(t *kernel.Task) bool {
-	return policyFor(t.ContainerID()).LockMemory
+	return policyFor(t.ContainerID()).LockMemory || kacs.Of(t).Token.PrivilegeEnabled(security.SeLockMemoryPrivilege)
 }
 
 // memlockLimit returns t's RLIMIT_MEMLOCK in bytes.

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+
+	"github.com/peios/runsc-peios/pkg/security"
 )
 
 // WXPolicy is the sandbox's W^X policy (DECISIONS D1).
@@ -61,6 +63,9 @@ type Policy struct {
 	// CommitLimit is the strict commit limit in bytes; 0 means the
 	// sandbox's memory size.
 	CommitLimit uint64
+	// Mitigations are the PSB mitigations the container's first process
+	// starts with (dev.peios.mm/mitigations); forks copy them.
+	Mitigations security.Mitigation
 }
 
 // policyTable is an immutable snapshot of the sandbox's policies, replaced

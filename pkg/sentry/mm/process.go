@@ -59,7 +59,7 @@ func processOf(t *kernel.Task) process {
 	if mask&procInit == 0 {
 		// Nobody set them: the first process of a container, which
 		// starts at the container's defaults.
-		mask |= procInit
+		mask |= procInit | uint64(policyFor(t.ContainerID()).Mitigations)<<procMitigationShift
 		setProcess(t, process{bits: mask & peiosBits})
 	}
 	return process{bits: mask & peiosBits}

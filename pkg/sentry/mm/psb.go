@@ -17,17 +17,27 @@ import (
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/hostarch"
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
+	gmm "gvisor.dev/gvisor/pkg/sentry/mm"
 
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
-// SetOwnMitigations ORs req into the PSB mitigations of t's process.
-func SetOwnMitigations(t *kernel.Task, req security.Mitigation) error {
+// SetMitigations ORs req into the PSB mitigations of target's process,
+// validated against that process's mappings. For another process, the
+// caller has already passed the cross-process gate.
+func SetMitigations(target *kernel.Task, req security.Mitigation) error {
 	if req&^security.MitigationAll != 0 {
 		return linuxerr.EINVAL
 	}
-	s := lock(t)
+	var m *gmm.MemoryManager
+	target.WithMuLocked(func(tt *kernel.Task) { m = tt.MemoryManager() })
+	if m == nil || !m.IncUsers() {
+		return linuxerr.ESRCH
+	}
+	defer m.DecUsers(target)
+	s := lockSpace(m)
 	defer s.Unlock()
+	t := target
 	p := processOf(t)
 	have := security.Mitigation(p.mitigations())
 	add := req.Normalize() &^ have

@@ -82,7 +82,11 @@ type Space struct {
 
 // lock locks and returns the address space of t.
 func lock(t *kernel.Task) Space {
-	m := t.MemoryManager()
+	return lockSpace(t.MemoryManager())
+}
+
+// lockSpace locks and returns the address space m.
+func lockSpace(m *gmm.MemoryManager) Space {
 	l := lockOf(m)
 	l.mu.Lock()
 	return Space{l: l, m: m}

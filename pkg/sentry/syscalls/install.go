@@ -16,7 +16,8 @@ import (
 type wrap func(orig kernel.SyscallFn) kernel.SyscallFn
 
 // wrapped lists gVisor's syscalls, by name, that the Peios layer gates.
-// Names missing from a table (fork and vfork on ARM64) are skipped there.
+// Every name is in the AMD64 table; those missing from ARM64's (the legacy
+// calls open, creat, fork and vfork) are skipped there.
 var wrapped = map[string]wrap{
 	"mmap":          mmap,
 	"munmap":        munmap,
@@ -48,26 +49,51 @@ var wrapped = map[string]wrap{
 	"msync":            msync,
 	"mincore":          mincore,
 	"remap_file_pages": remapFilePages,
-	"open":             open,
-	"openat":           open,
-	"openat2":          open,
+	// Opens: the Peios /proc lines (procfs.go), then the cross-process
+	// gate on /proc/<pid>/* (procgate.go).
+	"open":    chain(open, gateProcOpen),
+	"openat":  chain(open, gateProcOpen),
+	"openat2": chain(open, gateProcOpen),
+	"creat":   gateProcOpen,
+
+	"pidfd_open": pidfdOpen,
+	"ptrace":     ptrace,
+	// Reimplemented: only the process SD and PIP decide (kacs).
+	"process_vm_readv":  replace(processVMReadv),
+	"process_vm_writev": replace(processVMWritev),
 }
 
 // optional lists the wrapped syscalls an architecture may lack (ARM64 has
-// no fork, vfork or open).
-var optional = map[string]bool{"fork": true, "vfork": true, "open": true}
+// no fork, vfork, open or creat).
+var optional = map[string]bool{"fork": true, "vfork": true, "open": true, "creat": true}
+
+// replace is a wrap that does not use gVisor's handler.
+func replace(fn kernel.SyscallFn) wrap { return func(kernel.SyscallFn) kernel.SyscallFn { return fn } }
+
+// chain applies inner, then outer: outer's handler runs inner's.
+func chain(inner, outer wrap) wrap {
+	return func(orig kernel.SyscallFn) kernel.SyscallFn { return outer(inner(orig)) }
+}
 
 // Numbers of the syscalls gVisor does not have; the same on both
 // architectures.
 const (
-	sysMseal      = 462
-	sysKacsSetPSB = 1005
+	sysProcessMadvise = 440
+	sysMseal          = 462
+	sysKacsSetPSB     = 1005
 )
 
 // added lists the syscalls the Peios layer adds.
 var added = map[uintptr]kernel.Syscall{
-	sysMseal:      {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
-	sysKacsSetPSB: {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
+	sysMseal:          {Name: "mseal", Fn: mseal, SupportLevel: kernel.SupportFull, Note: "Peios memory sealing."},
+	sysKacsSetPSB:     {Name: "kacs_set_psb", Fn: kacsSetPSB, SupportLevel: kernel.SupportFull, Note: "Peios process security block mitigations."},
+	sysProcessMadvise: {Name: "process_madvise", Fn: processMadvise, SupportLevel: kernel.SupportPartial, Note: "Remote advice is a hint the Sentry cannot act on."},
+	sysKacsGetSD:      {Name: "kacs_get_sd", Fn: kacsGetSD, SupportLevel: kernel.SupportPartial, Note: "Process (pidfd) and token (token handle) targets; no file targets."},
+	sysKacsSetSD:      {Name: "kacs_set_sd", Fn: kacsSetSD, SupportLevel: kernel.SupportPartial, Note: "Process (pidfd) and token (token handle) targets; no file targets."},
+
+	sysKacsOpenSelfToken:    {Name: "kacs_open_self_token", Fn: kacsOpenSelfToken, SupportLevel: kernel.SupportFull, Note: "Token handle on the calling thread's token."},
+	sysKacsOpenProcessToken: {Name: "kacs_open_process_token", Fn: kacsOpenProcessToken, SupportLevel: kernel.SupportFull, Note: "Token handle on a process's primary token."},
+	sysKacsOpenThreadToken:  {Name: "kacs_open_thread_token", Fn: kacsOpenThreadToken, SupportLevel: kernel.SupportFull, Note: "No impersonation: a thread's token is its process's."},
 }
 
 // Install puts the Peios handlers into gVisor's AMD64 and ARM64 tables. It
@@ -93,6 +119,9 @@ func Install() error {
 				return fmt.Errorf("syscall %d on %v is already %q; cannot add %q", nr, table.Arch, have.Name, sc.Name)
 			}
 			table.Table[nr] = sc
+		}
+		if table == linux.AMD64 {
+			madviseHandler = table.Table[28].Fn
 		}
 		table.Init()
 	}

@@ -8,13 +8,17 @@ import (
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 
 	"github.com/peios/runsc-peios/pkg/security"
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
 
-// spawn runs gVisor's clone-family handler orig through mm.Spawn; flags
-// are the clone flags.
+// spawn runs gVisor's clone-family handler orig through kacs.Spawn (the
+// child's PSB and token) and mm.Spawn (its memory-layer state); flags are
+// the clone flags.
 func spawn(orig kernel.SyscallFn, t *kernel.Task, sysno uintptr, args arch.SyscallArguments, flags uint64) (uintptr, *kernel.SyscallControl, error) {
-	return mm.Spawn(t, flags, func() (uintptr, *kernel.SyscallControl, error) { return orig(t, sysno, args) })
+	return kacs.Spawn(t, flags&linux.CLONE_THREAD == 0, func() (uintptr, *kernel.SyscallControl, error) {
+		return mm.Spawn(t, flags, func() (uintptr, *kernel.SyscallControl, error) { return orig(t, sysno, args) })
+	})
 }
 
 func clone(orig kernel.SyscallFn) kernel.SyscallFn {
@@ -54,6 +58,7 @@ func execve(orig kernel.SyscallFn) kernel.SyscallFn {
 		r, ctrl, err := orig(t, sysno, args)
 		if err == nil {
 			mm.ExecCompleted(t)
+			kacs.ExecCompleted(t)
 		}
 		return r, ctrl, err
 	}
@@ -74,26 +79,39 @@ func prctl(orig kernel.SyscallFn) kernel.SyscallFn {
 	}
 }
 
-// kacsSetPSB implements kacs_set_psb(pidfd, mitigations) (spec §4.3) for the
-// calling process (pidfd -1, or a pidfd naming the caller). Changing another
-// process needs the cross-process gate of the KACS security model, which
-// this layer does not have yet; such a request is denied with EACCES.
+// kacsSetPSB implements kacs_set_psb(pidfd, mitigations) (spec §4.3):
+// bits outside 0x3FF -> EINVAL; pidfd -1 (or a pidfd of the caller's own
+// process) is self and always allowed; another process needs
+// PROCESS_SET_INFORMATION on its process SD and PIP dominance (EACCES for
+// both, §22 #12); a pidfd of an exited process -> ESRCH, not a pidfd ->
+// EBADF. The new bits are validated against the target's mappings and
+// committed all or nothing.
 func kacsSetPSB(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
 	pidfd := args[0].Int()
 	req := security.Mitigation(args[1].Uint())
 	if req&^security.MitigationAll != 0 {
 		return 0, nil, linuxerr.EINVAL
 	}
+	target := t
 	if pidfd != -1 {
 		tg, _, err := t.ThreadGroupFromPIDFD(pidfd)
 		if err != nil {
 			return 0, nil, err
 		}
 		if tg != t.ThreadGroup() {
-			return 0, nil, linuxerr.EACCES
+			if !kacs.Authorize(t, tg, security.ProcessSetInformation) {
+				return 0, nil, linuxerr.EACCES
+			}
+			if target = tg.Leader(); target == nil {
+				return 0, nil, linuxerr.ESRCH
+			}
 		}
 	}
-	return 0, nil, mm.SetOwnMitigations(t, req)
+	if err := mm.SetMitigations(target, req); err != nil {
+		return 0, nil, err
+	}
+	kacs.OfGroup(target.ThreadGroup()).PSB.AddMitigations(req)
+	return 0, nil, nil
 }
 
 func mbind(orig kernel.SyscallFn) kernel.SyscallFn {

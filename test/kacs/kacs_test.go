@@ -28,24 +28,8 @@ import (
 	"time"
 
 	"github.com/peios/runsc-peios/pkg/security"
+	"github.com/peios/runsc-peios/test/runtime"
 )
-
-// runtimePath returns the runsc-peios binary under test.
-func runtimePath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("RUNSC_PEIOS")
-	if p == "" {
-		p = "../../bin/runsc-peios"
-	}
-	p, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("runsc-peios not found at %s (build it with `make build`): %v", p, err)
-	}
-	return p
-}
 
 // build compiles progs/<name>.c statically into dir.
 func build(t *testing.T, dir, name string) string {
@@ -89,7 +73,7 @@ func newSandbox(t *testing.T, platform string, annotations map[string]string) *s
 	}
 	t.Cleanup(func() { os.RemoveAll(share) })
 	os.Chmod(share, 0o777) // Callers run as other users and write results here.
-	return &sandbox{t: t, runtime: runtimePath(t), root: filepath.Join(dir, "root"), id: filepath.Base(share), share: share,
+	return &sandbox{t: t, runtime: runtime.Path(t), root: filepath.Join(dir, "root"), id: filepath.Base(share), share: share,
 		platform: platform, bundle: filepath.Join(dir, "bundle"), annotations: annotations}
 }
 

@@ -13,24 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// runtimePath returns the runsc-peios binary under test.
-func runtimePath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("RUNSC_PEIOS")
-	if p == "" {
-		p = "../../bin/runsc-peios"
-	}
-	p, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("runsc-peios not found at %s (build it with `make build`): %v", p, err)
-	}
-	return p
-}
+	"github.com/peios/runsc-peios/test/runtime"
+)
 
 // result is what a sandboxed run produced.
 type result struct {
@@ -48,7 +33,7 @@ func run(t *testing.T, flags []string, argv ...string) result {
 	args = append(append(args, "do"), argv...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, runtimePath(t), args...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, runtime.Path(t), args...).CombinedOutput()
 	var logs strings.Builder
 	files, _ := filepath.Glob(filepath.Join(dir, "log", "*"))
 	for _, f := range files {

@@ -611,4 +611,21 @@ static unsigned char *map_at(void *addr, size_t n, int prot)
 			check_result((name), 0, CK_INT, 0, errno, 1, 0);             \
 	} while (0)
 
+
+/* nm formats a check name from a printf format. It rotates through four
+ * buffers, so a name may be built from names built just before. */
+static const char *nm(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static const char *nm(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
 #endif /* PEIOS_CONFORMANCE_CHECK_H */

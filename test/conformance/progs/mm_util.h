@@ -56,21 +56,6 @@
 #define HUGE_2M (2UL << 20)
 #define HUGE_1G (1UL << 30)
 
-/* nm formats a check name (four rotating buffers). */
-static const char *nm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *nm(const char *fmt, ...)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
 /* filled returns 1 if n bytes at p all hold v (read with probes). */
 static int filled(const unsigned char *p, size_t n, unsigned char v)
 {

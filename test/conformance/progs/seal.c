@@ -24,20 +24,6 @@
 /* An address for the exec test, well away from where anything is mapped. */
 #define EXEC_FIXED_ADDR ((unsigned char *)0x3e0000000000UL)
 
-static const char *nm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *nm(const char *fmt, ...)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
 /* intact returns 1 if n pages at p are all mapped and hold byte v. */
 static int intact(const unsigned char *p, size_t n, unsigned char v)
 {

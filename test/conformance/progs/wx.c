@@ -23,22 +23,6 @@
 /* wx is 1 when W^X refusals are expected. */
 static int wx = 1;
 
-/* nm builds a check name from a printf format. It rotates through a few
- * buffers, so a name may be built from names built just before. */
-static const char *nm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *nm(const char *fmt, ...)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
 /*
  * WX_MAP: an mmap that W^X refuses with EACCES (a Peios rule) and that
  * succeeds when W^X is inactive (spec §7.8 #7).

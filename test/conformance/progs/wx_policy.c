@@ -28,20 +28,6 @@ static long def_allow(void)
 	return mode == OFF ? 1 : 0;
 }
 
-static const char *nm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *nm(const char *fmt, ...)
-{
-	static char bufs[4][256];
-	static int next;
-	char *b = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return b;
-}
-
 static void *map_rwx(void)
 {
 	return mmap(NULL, PG, RWX, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -2,6 +2,7 @@ package kacs
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +25,10 @@ func psbFields(t *testing.T, who, line string) []string {
 // GUID and shows bits set on it through its pidfd; access is
 // PROCESS_QUERY_LIMITED on the target's SD checked at read (EACCES), and a
 // reaped process is ESRCH; only the process-level file exists and it is
-// read-only.
+// read-only. It also checks the query-only token files of §24.13:
+// /proc/self/token, /proc/self/task/<tid>/token,
+// /sys/kernel/security/kacs/self and another process's /proc/<pid>/token
+// (PROCESS_QUERY_INFORMATION, EACCES at open).
 func TestPSBFile(t *testing.T) {
 	for _, p := range platforms {
 		t.Run(p, func(t *testing.T) {
@@ -56,19 +60,35 @@ func TestPSBFile(t *testing.T) {
 					t.Errorf("%s: %q, want %q", k, got[k], got["self_after"])
 				}
 			}
+			// §24.13: query-only token handles from the filesystem.
+			if !strings.HasPrefix(got["tok_self"], "S-1-5-") {
+				t.Errorf("/proc/self/token: %q, want the user SID", got["tok_self"])
+			}
+			for _, k := range []string{"tok_task", "tok_sys", "tok_child"} {
+				if got[k] != got["tok_self"] {
+					t.Errorf("%s: %q, want %q", k, got[k], got["tok_self"])
+				}
+			}
 			expect(t, "psb", got, map[string]string{
-				"set_psb":          "0",
-				"set_child":        "0",
-				"child_set_sd":     "0",
-				"task_open":        "-1 ENOENT",
-				"nonexistent_open": "-1 ENOENT",
-				"write_open":       "-1 EACCES",
-				"rdwr_open":        "-1 EACCES",
-				"write":            "-1 EBADF",
-				"fstat":            "100444",
-				"denied_open":      "0",
-				"denied_read":      "-1 EACCES",
-				"gone":             "-1 ESRCH",
+				"tok_self_adjust":    "-1 EACCES",
+				"tok_task_adjust":    "-1 EACCES",
+				"tok_sys_adjust":     "-1 EACCES",
+				"tok_child_adjust":   "-1 EACCES",
+				"tok_child_denied":   "-1 EACCES",
+				"tok_write_open":     "-1 EACCES",
+				"tok_sys_write_open": "-1 EACCES",
+				"set_psb":            "0",
+				"set_child":          "0",
+				"child_set_sd":       "0",
+				"task_open":          "-1 ENOENT",
+				"nonexistent_open":   "-1 ENOENT",
+				"write_open":         "-1 EACCES",
+				"rdwr_open":          "-1 EACCES",
+				"write":              "-1 EBADF",
+				"fstat":              "100444",
+				"denied_open":        "0",
+				"denied_read":        "-1 EACCES",
+				"gone":               "-1 ESRCH",
 			})
 			if t.Failed() {
 				t.Logf("output:\n%v", got)
@@ -79,7 +99,8 @@ func TestPSBFile(t *testing.T) {
 
 // TestPSBFileAcrossPIP checks that /proc/<pid>/psb needs no PIP dominance
 // (§24.16, §24.18 #9): another user with PIP None reads the line of a
-// Protected/8192 process, whose other /proc files stay denied (§6.4).
+// Protected/8192 process, whose other /proc files stay denied (§6.4), its
+// token file included (§24.13).
 func TestPSBFileAcrossPIP(t *testing.T) {
 	for _, p := range platforms {
 		t.Run(p, func(t *testing.T) {
@@ -91,7 +112,13 @@ func TestPSBFileAcrossPIP(t *testing.T) {
 			if f[0] != "512" || f[1] != "8192" || f[2] != "0x004" {
 				t.Errorf("psb of a Protected/8192 process: %q", got["psb"])
 			}
-			expect(t, "PIP None caller", got, map[string]string{"status": "EACCES"})
+			expect(t, "PIP None caller", got, map[string]string{
+				"status": "EACCES",
+				// §24.13: PROCESS_QUERY_INFORMATION and PIP dominance.
+				"token":          "-1 EACCES",
+				"tok_sys":        machineUser(1000),
+				"tok_sys_adjust": "-1 EACCES",
+			})
 		})
 	}
 }

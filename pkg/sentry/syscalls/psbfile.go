@@ -17,9 +17,20 @@ package syscalls
 // process always; another needs PROCESS_QUERY_LIMITED on its process SD
 // (SeDebugPrivilege rescue) and, deliberately, no PIP dominance, so the
 // PIP default-deny of §6.4 does not apply to it (§24.18 #9).
+//
+// The same way, the query-only token files of §24.13 (mode 0444): an open
+// of /proc/<pid>/token (the process's primary token) or
+// /proc/<pid>/task/<tid>/token (the thread's effective token, which is
+// the primary token: there is no impersonation) yields a token handle with
+// the fixed cached mask TOKEN_QUERY: the own process always; another needs
+// PROCESS_QUERY_INFORMATION on its SD (SeDebugPrivilege rescue) and PIP
+// dominance, else EACCES at open; a vanished task is ESRCH. The absolute
+// path /sys/kernel/security/kacs/self yields one on the caller's token.
+// Opening any of them for writing is EACCES.
 
 import (
 	"bytes"
+	pathpkg "path"
 	"strconv"
 	"strings"
 
@@ -70,7 +81,12 @@ func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32,
 		dirfd, pathArg = args[0].Int(), 1
 	}
 	path, err := t.CopyInString(args[pathArg].Pointer(), linux.PATH_MAX)
-	if err != nil || (path != "psb" && !strings.HasSuffix(path, "/psb")) {
+	if err != nil {
+		return 0, false, nil
+	}
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	sysSelf := pathpkg.Clean(path) == "/sys/kernel/security/kacs/self"
+	if name != "psb" && name != "token" && !sysSelf {
 		return 0, false, nil
 	}
 	var flags uint32
@@ -89,22 +105,36 @@ func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32,
 	if flags&linux.O_CREAT != 0 {
 		return 0, false, nil
 	}
-	stat, err := openStat(t, dirfd, path[:len(path)-len("psb")]+"stat")
+	writing := flags&(linux.O_WRONLY|linux.O_RDWR) != 0
+	cloexec := flags&linux.O_CLOEXEC != 0
+	if sysSelf {
+		if writing {
+			return 0, true, linuxerr.EACCES
+		}
+		nfd, err := kacs.OpenQueryToken(t, t.ThreadGroup(), cloexec)
+		return nfd, true, err
+	}
+	stat, err := openStat(t, dirfd, path[:len(path)-len(name)]+"stat")
 	if err != nil {
 		return 0, false, nil
 	}
-	owner := psbOwner(t, stat)
+	owner := procOwner(t, stat, name == "token")
 	if owner == nil {
 		stat.DecRef(t)
 		return 0, false, nil
 	}
-	if flags&(linux.O_WRONLY|linux.O_RDWR) != 0 {
+	if writing {
 		stat.DecRef(t)
 		return 0, true, linuxerr.EACCES
 	}
 	if flags&linux.O_DIRECTORY != 0 {
 		stat.DecRef(t)
 		return 0, true, linuxerr.ENOTDIR
+	}
+	if name == "token" {
+		stat.DecRef(t)
+		nfd, err := openTokenFile(t, owner, cloexec)
+		return nfd, true, err
 	}
 	d := stat.Dentry().Impl().(*kernfs.Dentry)
 	view := &procFD{}
@@ -115,8 +145,21 @@ func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32,
 	}
 	view.orig = stat // The view holds the stat file now.
 	defer view.VFSFileDescription().DecRef(t)
-	nfd, err := t.NewFDFrom(0, view.VFSFileDescription(), kernel.FDFlags{CloseOnExec: flags&linux.O_CLOEXEC != 0})
+	nfd, err := t.NewFDFrom(0, view.VFSFileDescription(), kernel.FDFlags{CloseOnExec: cloexec})
 	return nfd, true, err
+}
+
+// openTokenFile opens the query-only token handle of /proc/<pid>/token
+// for owner (§24.13).
+func openTokenFile(t *kernel.Task, owner *kernel.Task, cloexec bool) (int32, error) {
+	if owner.ExitState() == kernel.TaskExitDead {
+		return 0, linuxerr.ESRCH
+	}
+	tg := owner.ThreadGroup()
+	if !kacs.Authorize(t, tg, security.ProcessQueryInformation) {
+		return 0, linuxerr.EACCES
+	}
+	return kacs.OpenQueryToken(t, tg, cloexec)
 }
 
 // openStat opens path with O_PATH (no side effect, whatever the file is)
@@ -146,9 +189,10 @@ func openStat(t *kernel.Task, dirfd int32, path string) (*vfs.FileDescription, e
 	}, &vfs.OpenOptions{Flags: linux.O_PATH})
 }
 
-// psbOwner returns the process whose stat file f is, or nil if f is not
-// the process-level /proc/<pid>/stat.
-func psbOwner(t *kernel.Task, f *vfs.FileDescription) *kernel.Task {
+// procOwner returns the task whose stat file f is, or nil if f is not the
+// process-level /proc/<pid>/stat (or, with tasks, a thread's
+// /proc/<pid>/task/<tid>/stat).
+func procOwner(t *kernel.Task, f *vfs.FileDescription, tasks bool) *kernel.Task {
 	if f.Mount().Filesystem().FilesystemType().Name() != "proc" {
 		return nil
 	}
@@ -157,7 +201,13 @@ func psbOwner(t *kernel.Task, f *vfs.FileDescription) *kernel.Task {
 		return nil
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) != 2 || parts[1] != "stat" {
+	switch {
+	case len(parts) == 2 && parts[1] == "stat":
+	case tasks && len(parts) == 4 && parts[1] == "task" && parts[3] == "stat":
+		if _, err := strconv.Atoi(parts[2]); err != nil {
+			return nil
+		}
+	default:
 		return nil
 	}
 	if _, err := strconv.Atoi(parts[0]); err != nil {

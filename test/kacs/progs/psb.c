@@ -6,7 +6,11 @@
  *   psb self        checks on its own process and on a forked child; run
  *                   as uid 0 with the default identity
  *   psb read <pid>  reads /proc/<pid>/psb ("psb") and opens
- *                   /proc/<pid>/status ("status", ok or the errno)
+ *                   /proc/<pid>/status ("status", ok or the errno) and
+ *                   /proc/<pid>/token ("token")
+ *
+ * It also checks the query-only token files of §24.13 ("tok_*" lines:
+ * the user SID read through KACS_IOC_QUERY on the handle, or the errno).
  */
 #include "kacs.h"
 
@@ -39,6 +43,29 @@ static void showPath(const char *name, const char *path)
 	show(name, fd);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* tokenUser opens path and prints the user SID its handle queries, then
+ * whether privileges can be adjusted through it (they must not: the
+ * handle's cached mask is TOKEN_QUERY alone). */
+static void tokenUser(const char *name, const char *path)
+{
+	unsigned char b[128];
+	char sid[128], n2[64];
+	errno = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		out("%s -1 %s", name, ename(errno));
+		return;
+	}
+	if (query(fd, 1, b, sizeof b) < 0)
+		out("%s query -1 %s", name, ename(errno));
+	else
+		out("%s %s", name, sid_string(b, sid, sizeof sid));
+	struct priv_entry e = {23, 2};
+	snprintf(n2, sizeof n2, "%s_adjust", name);
+	R(n2, adjust(fd, &e, 1, NULL));
+	close(fd);
 }
 
 /* A DACL that grants only SYSTEM (as forkrace.c). */
@@ -81,6 +108,14 @@ static int self(void)
 	close(fd);
 	close(dir);
 
+	/* The query-only token files (§24.13). */
+	tokenUser("tok_self", "/proc/self/token");
+	snprintf(path, sizeof path, "/proc/self/task/%d/token", (int)gettid());
+	tokenUser("tok_task", path);
+	tokenUser("tok_sys", "/sys/kernel/security/kacs/self");
+	R("tok_write_open", open("/proc/self/token", O_WRONLY | O_CLOEXEC));
+	R("tok_sys_write_open", open("/sys/kernel/security/kacs/self", O_RDWR | O_CLOEXEC));
+
 	/* A child: its PSB is a copy with a new GUID (§4.4). */
 	int go[2], ready[2];
 	char c;
@@ -99,6 +134,8 @@ static int self(void)
 		_exit(0);
 	}
 	int pidfd = (int)pidfd_open_(pid);
+	snprintf(path, sizeof path, "/proc/%d/token", pid);
+	tokenUser("tok_child", path);
 	snprintf(path, sizeof path, "/proc/%d/psb", pid);
 	showPath("child", path);
 	R("set_child", syscall(SYS_KACS_SET_PSB, pidfd, 0x200));
@@ -112,6 +149,8 @@ static int self(void)
 	R("denied_open", fd >= 0 ? 0 : -1);
 	show("denied_read", fd);
 	close(fd);
+	snprintf(path, sizeof path, "/proc/%d/token", pid);
+	tokenUser("tok_child_denied", path);
 	if (write(go[1], "g", 1) != 1)
 		return 2;
 	waitpid(pid, NULL, 0);
@@ -130,5 +169,8 @@ int main(int argc, char **argv)
 	showPath("psb", path);
 	snprintf(path, sizeof path, "/proc/%s/status", argv[2]);
 	out("status %s", opened(open(path, O_RDONLY | O_CLOEXEC)));
+	snprintf(path, sizeof path, "/proc/%s/token", argv[2]);
+	tokenUser("token", path);
+	tokenUser("tok_sys", "/sys/kernel/security/kacs/self");
 	return 0;
 }

@@ -81,6 +81,9 @@ type ProcessAccess struct {
 	// kacs_open_process_token does (§24.9 step 4); dominance of itself is
 	// trivially true.
 	CheckSelf bool
+	// SDOnly skips check 2 (PIP dominance): /proc/<pid>/psb lets a
+	// non-dominant caller see how a process is protected (§24.16).
+	SDOnly bool
 }
 
 // GateDecision is the gate's answer.
@@ -124,7 +127,7 @@ func AuthorizeProcessAccess(r ProcessAccess) GateDecision {
 		r.Token.MarkPrivilegeUsed(SeDebugPrivilege)
 		reason = GateDebugPrivilege
 	}
-	if !r.Caller.Dominates(r.Target) {
+	if !r.SDOnly && !r.Caller.Dominates(r.Target) {
 		return GateDecision{false, GateDeniedPIP}
 	}
 	return GateDecision{true, reason}

@@ -234,3 +234,22 @@ func TestGateConcurrent(t *testing.T) {
 	}
 	<-done
 }
+
+// §24.16: SDOnly (the /proc/<pid>/psb read) skips PIP dominance but keeps
+// the SD check.
+func TestGateSDOnly(t *testing.T) {
+	caller := newProcess(t, tokenU, 0, 0)
+	target := newProcess(t, tokenU, 512, 8192)
+	if d := gate(caller, caller.tok, target, ProcessQueryLimited); d.Allowed || d.Reason != GateDeniedPIP {
+		t.Errorf("non-dominant caller without SDOnly: %+v", d)
+	}
+	d := AuthorizeProcessAccess(ProcessAccess{Caller: caller.psb, Token: caller.tok, Target: target.psb, Right: ProcessQueryLimited, SDOnly: true})
+	if !d.Allowed {
+		t.Errorf("non-dominant caller with SDOnly: %+v", d)
+	}
+	setDACL(t, target, "(A;;GA;;;SY)")
+	d = AuthorizeProcessAccess(ProcessAccess{Caller: caller.psb, Token: caller.tok, Target: target.psb, Right: ProcessQueryLimited, SDOnly: true})
+	if d.Allowed || d.Reason != GateDeniedSD {
+		t.Errorf("SDOnly with a denying SD: %+v", d)
+	}
+}

@@ -32,6 +32,27 @@ func Authorize(t *kernel.Task, target *kernel.ThreadGroup, right security.Access
 	return d.Allowed
 }
 
+// AuthorizeSDOnly is Authorize without the PIP dominance check: the
+// target's process SD must grant right (SeDebugPrivilege rescue as §6.2).
+// /proc/<pid>/psb uses it with PROCESS_QUERY_LIMITED (§24.16).
+func AuthorizeSDOnly(t *kernel.Task, target *kernel.ThreadGroup, right security.AccessMask) bool {
+	if target == t.ThreadGroup() || sharesAddressSpace(t, target) {
+		return true
+	}
+	caller, tp := Of(t), OfGroup(target)
+	d := security.AuthorizeProcessAccess(security.ProcessAccess{
+		Caller: caller.PSB,
+		Token:  caller.Token,
+		Target: tp.PSB,
+		Right:  right,
+		SDOnly: true,
+	})
+	if !d.Allowed {
+		logging.L.Debugf("peios: process %d denied %#x on process %d: %v", t.ThreadGroup().ID(), uint32(right), target.ID(), d.Reason)
+	}
+	return d.Allowed
+}
+
 // sharesAddressSpace reports whether target's leader uses t's address space
 // (a CLONE_VM sibling).
 func sharesAddressSpace(t *kernel.Task, target *kernel.ThreadGroup) bool {

@@ -65,3 +65,15 @@ func openToken(t *kernel.Task, owner *kernel.ThreadGroup, desired security.Acces
 	defer file.DecRef(t)
 	return t.NewFDFrom(0, file, kernel.FDFlags{CloseOnExec: true})
 }
+
+// OpenQueryToken installs a query-only handle (the fixed cached mask
+// TOKEN_QUERY, no check against the token's SD) on owner's primary token,
+// as the files of §24.13 yield; the caller checks access to owner.
+func OpenQueryToken(t *kernel.Task, owner *kernel.ThreadGroup, cloexec bool) (int32, error) {
+	file, err := newTokenFile(t, owner, security.TokenQuery)
+	if err != nil {
+		return 0, err
+	}
+	defer file.DecRef(t)
+	return t.NewFDFrom(0, file, kernel.FDFlags{CloseOnExec: cloexec})
+}

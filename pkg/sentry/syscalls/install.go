@@ -50,10 +50,11 @@ var wrapped = map[string]wrap{
 	"mincore":          mincore,
 	"remap_file_pages": remapFilePages,
 	// Opens: the Peios /proc lines (procfs.go), then the cross-process
-	// gate on /proc/<pid>/* (procgate.go).
-	"open":    chain(open, gateProcOpen),
-	"openat":  chain(open, gateProcOpen),
-	"openat2": chain(open, gateProcOpen),
+	// gate on /proc/<pid>/* (procgate.go), then /proc/<pid>/psb, which
+	// gVisor does not have (psbfile.go).
+	"open":    chain(chain(open, gateProcOpen), openPSB(openPlain)),
+	"openat":  chain(chain(open, gateProcOpen), openPSB(openAt)),
+	"openat2": chain(chain(open, gateProcOpen), openPSB(openAtHow)),
 	"creat":   gateProcOpen,
 
 	"pidfd_open": pidfdOpen,

@@ -79,33 +79,43 @@ func prctl(orig kernel.SyscallFn) kernel.SyscallFn {
 	}
 }
 
-// kacsSetPSB implements kacs_set_psb(pidfd, mitigations) (spec §4.3):
-// bits outside 0x3FF -> EINVAL; pidfd -1 (or a pidfd of the caller's own
-// process) is self and always allowed; another process needs
-// PROCESS_SET_INFORMATION on its process SD and PIP dominance (EACCES for
-// both, §22 #12); a pidfd of an exited process -> ESRCH, not a pidfd ->
-// EBADF. The new bits are validated against the target's mappings and
-// committed all or nothing.
+// kacsSetPSB implements kacs_set_psb(pidfd, mitigations) in the order of
+// spec §24.16 (supplementing §4.3):
+//  1. pidfd -1 is self; otherwise not open or not a pidfd -> EBADF, an
+//     exited process -> ESRCH; a pidfd of the caller's own process is self;
+//  2. bits outside 0x3FF -> EINVAL (after the pidfd, so a bad pidfd wins);
+//  3. CFI expands to CFIF | CFIB; either one requested -> ENODEV, since the
+//     sandbox enforces neither IBT nor user shadow stacks (§24.16's
+//     sandbox recommendation);
+//  4. another process needs PROCESS_SET_INFORMATION on its process SD and
+//     PIP dominance -> else EACCES (§22 #12, §24.18 #8);
+//  5. the new bits are validated against the target's mappings (EACCES)
+//     and committed all or nothing.
 func kacsSetPSB(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
 	pidfd := args[0].Int()
 	req := security.Mitigation(args[1].Uint())
-	if req&^security.MitigationAll != 0 {
-		return 0, nil, linuxerr.EINVAL
-	}
 	target := t
+	var other *kernel.ThreadGroup
 	if pidfd != -1 {
 		tg, _, err := t.ThreadGroupFromPIDFD(pidfd)
 		if err != nil {
 			return 0, nil, err
 		}
 		if tg != t.ThreadGroup() {
-			if !kacs.Authorize(t, tg, security.ProcessSetInformation) {
-				return 0, nil, linuxerr.EACCES
-			}
 			if target = tg.Leader(); target == nil {
 				return 0, nil, linuxerr.ESRCH
 			}
+			other = tg
 		}
+	}
+	if req&^security.MitigationAll != 0 {
+		return 0, nil, linuxerr.EINVAL
+	}
+	if req.Normalize()&(security.MitigationCFIF|security.MitigationCFIB) != 0 {
+		return 0, nil, linuxerr.ENODEV
+	}
+	if other != nil && !kacs.Authorize(t, other, security.ProcessSetInformation) {
+		return 0, nil, linuxerr.EACCES
 	}
 	if err := mm.SetMitigations(target, req); err != nil {
 		return 0, nil, err

@@ -35,6 +35,7 @@ const (
 	procStatus
 	procMeminfo
 	procOvercommit
+	procPSB // psbfile.go
 )
 
 // procKindOf returns the kind of the file at path, a path in the proc
@@ -133,6 +134,9 @@ type procSource struct {
 
 // Generate implements vfs.DynamicBytesSource.Generate.
 func (s *procSource) Generate(ctx context.Context, buf *bytes.Buffer) error {
+	if s.Kind == procPSB {
+		return psbText(ctx, s.Task, buf)
+	}
 	if s.Kind == procOvercommit {
 		buf.Write(mm.OvercommitMemory())
 		return nil

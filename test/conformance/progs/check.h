@@ -111,8 +111,11 @@
 #define PR_SET_DYNAMIC_CODE_POLICY 0x50444350
 #define PR_GET_DYNAMIC_CODE_POLICY 0x50444351
 #define PSB_WXP 0x001
+#define PSB_CFI 0x008
 #define PSB_UI_ACCESS 0x010
 #define PSB_NO_CHILD 0x020
+#define PSB_CFIF 0x040
+#define PSB_CFIB 0x080
 #define PSB_ALL 0x3FF
 
 /* TASK_SIZE with 4-level paging (spec §2.7). */

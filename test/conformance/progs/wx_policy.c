@@ -138,6 +138,52 @@ static void locked_rules(void)
 
 static void exec_case(const char *which);
 
+/*
+ * psb_order checks kacs_set_psb's order of §24.16 (§24.19 #10): the pidfd
+ * first (EBADF, ESRCH), then the bits (EINVAL), then the CFI family, which
+ * the sandbox cannot enforce (ENODEV); a refused request commits nothing.
+ */
+static void psb_order(void)
+{
+	int p[2] = {-1, -1};
+	pid_t pid;
+	int pidfd, st = -1;
+
+	PEXPECT_ERR("psb_cfif_enodev_24.16", sys_kacs_set_psb(-1, PSB_CFIF), ENODEV);
+	PEXPECT_ERR("psb_cfib_enodev_24.16", sys_kacs_set_psb(-1, PSB_CFIB), ENODEV);
+	PEXPECT_ERR("psb_cfi_alias_enodev_24.16", sys_kacs_set_psb(-1, PSB_CFI), ENODEV);
+	PEXPECT_ERR("psb_cfif_plus_bad_bit_einval_first_24.16", sys_kacs_set_psb(-1, PSB_CFIF | 0x400), EINVAL);
+	PEXPECT_ERR("psb_bad_fd_before_bits_ebadf_24.16", sys_kacs_set_psb(1000, 0x400), EBADF);
+	PEXPECT_ERR("psb_negative_fd_before_bits_ebadf_24.16", sys_kacs_set_psb(-2, 0x400), EBADF);
+	if (pipe(p) == 0) {
+		PEXPECT_ERR("psb_not_pidfd_before_bits_ebadf_24.16", sys_kacs_set_psb(p[0], 0x400), EBADF);
+		close(p[0]);
+		close(p[1]);
+	}
+	pidfd = syscall(434 /* pidfd_open */, getpid(), 0);
+	PEXPECT_ERR("psb_self_pidfd_cfif_enodev_24.16", sys_kacs_set_psb(pidfd, PSB_CFIF), ENODEV);
+	PEXPECT_ERR("psb_self_pidfd_bad_bit_einval_24.16", sys_kacs_set_psb(pidfd, 0x400), EINVAL);
+	close(pidfd);
+
+	/* A reaped process: ESRCH before the bits are looked at. */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	pidfd = syscall(434 /* pidfd_open */, pid, 0);
+	waitpid(pid, &st, 0);
+	PEXPECT_ERR("psb_reaped_before_bits_esrch_24.16", sys_kacs_set_psb(pidfd, 0x400), ESRCH);
+	PEXPECT_ERR("psb_reaped_esrch_24.16", sys_kacs_set_psb(pidfd, PSB_UI_ACCESS), ESRCH);
+	close(pidfd);
+
+	/* ENODEV commits nothing of the request: NO_CHILD stays clear. */
+	PEXPECT_ERR("psb_no_child_cfib_enodev_24.16", sys_kacs_set_psb(-1, PSB_NO_CHILD | PSB_CFIB), ENODEV);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	EXPECT_TRUE("psb_enodev_no_child_not_set_fork_ok_24.16",
+		    pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+}
+
 static void psb_child(void *arg)
 {
 	void *a;
@@ -146,6 +192,7 @@ static void psb_child(void *arg)
 	PEXPECT_ERR("psb_bit_0x400_einval_4.3", sys_kacs_set_psb(-1, 0x400), EINVAL);
 	PEXPECT_ERR("psb_bit_31_einval_4.3", sys_kacs_set_psb(-1, 0x80000000u), EINVAL);
 	PEXPECT_ERR("psb_wxp_plus_bad_bit_einval_4.3", sys_kacs_set_psb(-1, PSB_WXP | 0x400), EINVAL);
+	psb_order();
 	if (mode != LOCKED) {
 		/* The EINVAL above set nothing: relaxing still works. */
 		PEXPECT_OK("psb_einval_set_nothing_relax_ok_4.3", dcp_set(1));

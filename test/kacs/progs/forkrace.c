@@ -15,10 +15,14 @@
  * the child's halves must be equal (not torn) and equal v(t) for some t in
  * [b, a] (neither older than the fork nor newer), and its DACL must be the
  * default one built from the token, not the parent's current one (§5.3).
+ * Thread "psb" adds one mitigation bit with kacs_set_psb every FORKS/5
+ * forks (WXP, UI_ACCESS, PIE, SML: state k is the first k of them ORed);
+ * each child reads its /proc/self/psb (§24.16): its mitigations must be a
+ * state k the parent had during the fork, and its process GUID a new one.
  *
- * Output, one line: forks=N torn=N stale=N sd=N overlapped=N; the test
- * wants torn, stale and sd 0 and overlapped > 0 (forks during which the
- * parent changed its token).
+ * Output, one line: forks=N torn=N stale=N sd=N psb=N overlapped=N; the
+ * test wants torn, stale, sd and psb 0 and overlapped > 0 (forks during
+ * which the parent changed its token).
  */
 #include "kacs.h"
 
@@ -83,9 +87,57 @@ static void *sd(void *arg)
 	return arg;
 }
 
+/* The mitigation states of thread psb: state k is the first k bits. */
+static const unsigned mbits[] = {0x001, 0x010, 0x100, 0x200};
+static atomic_ulong mInflight, mDone, forked;
+
+static unsigned mstate(uint64_t k)
+{
+	unsigned m = 0;
+	for (uint64_t i = 0; i < k; i++)
+		m |= mbits[i];
+	return m;
+}
+
+static void *psb(void *arg)
+{
+	for (uint64_t k = 1; k <= 4; k++) {
+		while (atomic_load(&forked) < k * FORKS / 5)
+			if (atomic_load(&stop))
+				return arg;
+			else
+				usleep(50);
+		atomic_store(&mInflight, k);
+		if (syscall(SYS_KACS_SET_PSB, -1, mbits[k - 1]) != 0) {
+			out("set_psb -1 %s", ename(errno));
+			_exit(2);
+		}
+		atomic_store(&mDone, k);
+	}
+	return arg;
+}
+
+/* readPSB reads /proc/self/psb's mitigations and GUID. */
+static int readPSB(unsigned *m, char guid[40])
+{
+	char line[256];
+	int fd = open("/proc/self/psb", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = 0;
+	unsigned t, r;
+	return sscanf(line, "pip_type=%u pip_trust=%u mitigations=0x%x process_guid=%36s", &t, &r, m, guid) == 4 ? 0 : -1;
+}
+
 struct report {
 	uint64_t enabled;
 	int sd_ok;
+	int psb_ok;
+	unsigned mitigations;
+	char guid[40];
 };
 
 int main(void)
@@ -93,14 +145,22 @@ int main(void)
 	int self = (int)pidfd_open_(getpid());
 	defaultLen = get_sd(self, "", 0x04, defaultDACL, sizeof defaultDACL, AT_EMPTY);
 	struct report *r = mmap(NULL, FORKS * sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pthread_t p1, p2;
+	unsigned m0;
+	char guid[40];
+	if (readPSB(&m0, guid) != 0 || m0 != 0) {
+		out("parent psb unreadable or mitigations %#x", m0);
+		return 2;
+	}
+	pthread_t p1, p2, p3;
 	pthread_create(&p1, NULL, privs, NULL);
 	pthread_create(&p2, NULL, sd, NULL);
+	pthread_create(&p3, NULL, psb, NULL);
 	while (atomic_load(&done) < 10)
 		usleep(100);
 
-	int torn = 0, stale = 0, sdBad = 0, overlapped = 0;
+	int torn = 0, stale = 0, sdBad = 0, psbBad = 0, overlapped = 0;
 	for (int i = 0; i < FORKS; i++) {
+		uint64_t mb = atomic_load(&mDone);
 		uint64_t b = atomic_load(&done);
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -112,9 +172,12 @@ int main(void)
 			long n = get_sd(me, "", 0x04, dacl, sizeof dacl, AT_EMPTY);
 			r[i].enabled = p[1];
 			r[i].sd_ok = n == defaultLen && memcmp(dacl, defaultDACL, n) == 0;
+			r[i].psb_ok = readPSB(&r[i].mitigations, r[i].guid) == 0;
 			_exit(0);
 		}
 		uint64_t a = atomic_load(&inflight);
+		uint64_t ma = atomic_load(&mInflight);
+		atomic_fetch_add(&forked, 1);
 		waitpid(pid, NULL, 0);
 		uint64_t lo = r[i].enabled >> LOW & ((1u << BITS) - 1);
 		uint64_t hi = r[i].enabled >> HIGH & ((1u << BITS) - 1);
@@ -133,12 +196,22 @@ int main(void)
 		}
 		if (!r[i].sd_ok)
 			sdBad++;
+		int mfound = 0;
+		for (uint64_t k = mb; k <= ma && !mfound; k++)
+			mfound = mstate(k) == r[i].mitigations;
+		if (!r[i].psb_ok || !mfound || strcmp(r[i].guid, guid) == 0) {
+			psbBad++;
+			out("fork %d: psb ok=%d mitigations %#x (states %llu..%llu), guid %s (parent %s)", i, r[i].psb_ok,
+			    r[i].mitigations, (unsigned long long)mb, (unsigned long long)ma, r[i].guid, guid);
+		}
 		if (a > b)
 			overlapped++;
 	}
 	atomic_store(&stop, 1);
 	pthread_join(p1, NULL);
 	pthread_join(p2, NULL);
-	out("forks=%d torn=%d stale=%d sd=%d overlapped=%s", FORKS, torn, stale, sdBad, overlapped > 0 ? "yes" : "no");
+	pthread_join(p3, NULL);
+	out("forks=%d torn=%d stale=%d sd=%d psb=%d overlapped=%s", FORKS, torn, stale, sdBad, psbBad,
+	    overlapped > 0 ? "yes" : "no");
 	return 0;
 }

@@ -16,18 +16,28 @@ import (
 // --peios-<name> (the sandbox's default) and the annotation
 // dev.peios.mm/<name> (a container's own value, which wins).
 //
-// token and pip take one value for every process, or values by UID:
+// token, pip, process-sd and wx take one value for every process, or values
+// selected by container name (all four) and by UID (token and pip):
 //
-//	value   = single | entry *( "|" entry )
-//	entry   = uid "=" single             ; spaces around parts are ignored
-//	uid     = a decimal UID | "*"        ; "*": every UID without an entry
+//	value    = single | entry *( "|" entry )
+//	entry    = selector "=" single     ; spaces around parts are ignored
+//	selector = "container:" name       ; the container named name
+//	         | uid                     ; a decimal UID (token and pip only)
+//	         | "*"                     ; every process no other entry selects
 //
-// e.g. --peios-pip='0=Protected:PeiosTcb|1000=Protected:App|*=None:0'. A
-// value is read as entries when it starts with a UID or "*" followed by "=",
-// which neither a token text nor a PIP label does. A process runsc starts
-// (a container's first process, or runsc exec --user N) takes the entry of
-// its UID; a UID without one, and no "*", gets the default (the D8 token,
-// PIP None:0). Each UID may appear once.
+// e.g. --peios-pip='0=Protected:PeiosTcb|1000=Protected:App|*=None:0' or
+// dev.peios.mm/wx='container:jit=off|*=locked'. A container's name is its
+// io.kubernetes.cri.container-name annotation (containerd's CRI sets it to
+// the name in the Pod spec; gVisor records it for every container of the
+// sandbox); name is any text without "=", "|" or spaces. A value is read as
+// entries when it starts with "container:", a UID or "*" followed by "=",
+// which no token text, PIP label, SDDL or W^X policy does. A process runsc
+// starts (a container's first process, or runsc exec into the container)
+// takes the entry of its container's name, else the entry of its UID, else
+// "*"; with none of them it gets the default (the D8 token, PIP None:0,
+// the §5.3 process SD, W^X enforce). Every process of a container has the
+// W^X policy of its container's name, else "*". Each selector may appear
+// once.
 type setting struct {
 	// accepted describes the accepted values, for error messages.
 	accepted string
@@ -43,30 +53,35 @@ type config struct {
 
 // settings lists every setting by name.
 var settings = map[string]setting{
-	"wx": {"enforce, off or locked", func(c *config, v string) error {
-		wx, err := mm.ParseWXPolicy(v)
-		c.policy.WX = wx
+	"wx": {"enforce, off or locked, or container:NAME=policy entries separated by | with * for every other container, " +
+		"e.g. container:jit=off|*=locked", func(c *config, v string) error {
+		wx, err := parseSelected(v, false, mm.ParseWXPolicy)
+		c.policy.WX, c.policy.WXByName = wx.All, wx.Name
 		return err
 	}},
 	"token": {"a token text such as user=S-1-5-21-1-2-3-1001;integrity=Medium (see README), " +
-		"or UID=token entries separated by | with * for every other UID, e.g. 0=user=S-1-5-18|*=user=S-1-5-21-1-2-3-1001", func(c *config, v string) error {
-		tokens, err := parseByUID(v, func(s string) (string, error) {
+		"or container:NAME=token and UID=token entries separated by | with * for every other process, " +
+		"e.g. container:app=user=S-1-5-21-1-2-3-1001|0=user=S-1-5-18|*=user=S-1-5-21-1-2-3-1002", func(c *config, v string) error {
+		tokens, err := parseSelected(v, true, func(s string) (string, error) {
 			_, err := security.ParseToken(s)
 			return s, err
 		})
 		c.identity.Token = tokens
 		return err
 	}},
-	"process-sd": {"an SDDL security descriptor such as O:...G:...D:(A;;0x1f0fff;;;BA)", func(c *config, v string) error {
-		if _, err := security.ParseSDDL(v); err != nil {
-			return err
-		}
-		c.identity.ProcessSD = v
-		return nil
+	"process-sd": {"an SDDL security descriptor such as O:...G:...D:(A;;0x1f0fff;;;BA), " +
+		"or container:NAME=SDDL entries separated by | with * for every other container", func(c *config, v string) error {
+		sds, err := parseSelected(v, false, func(s string) (string, error) {
+			_, err := security.ParseSDDL(s)
+			return s, err
+		})
+		c.identity.ProcessSD = sds
+		return err
 	}},
 	"pip": {"type:trust, e.g. None:0, Protected:PeiosTcb or 512:8192, " +
-		"or UID=type:trust entries separated by | with * for every other UID, e.g. 0=Protected:PeiosTcb|*=None:0", func(c *config, v string) error {
-		pips, err := parseByUID(v, func(s string) (kacs.PIP, error) {
+		"or container:NAME=type:trust and UID=type:trust entries separated by | with * for every other process, " +
+		"e.g. container:app=Protected:App|0=Protected:PeiosTcb|*=None:0", func(c *config, v string) error {
+		pips, err := parseSelected(v, true, func(s string) (kacs.PIP, error) {
 			t, r, err := security.ParsePIP(s)
 			return kacs.PIP{Type: t, Trust: r}, err
 		})
@@ -144,41 +159,74 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// byUIDEntry matches the start of a value given by UID.
-var byUIDEntry = regexp.MustCompile(`^\s*(\d+|\*)\s*=`)
+// selectedEntry matches the start of a value given by entries.
+var selectedEntry = regexp.MustCompile(`^\s*(container:[^=|\s]+|\d+|\*)\s*=`)
 
-// parseByUID parses a token or pip value (see setting): one value for every
-// UID, or UID=value entries separated by "|". Errors name the entry.
-func parseByUID[T any](v string, parse func(string) (T, error)) (kacs.ByUID[T], error) {
-	var b kacs.ByUID[T]
-	if !byUIDEntry.MatchString(v) {
+// containerPrefix starts a selector by container name.
+const containerPrefix = "container:"
+
+// parseSelected parses a value of token, pip, process-sd or wx (see
+// setting): one value for every process, or entries by container name, by
+// UID if byUID, and "*", separated by "|". Errors name the entry and the
+// accepted form.
+func parseSelected[T any](v string, byUID bool, parse func(string) (T, error)) (kacs.Selected[T], error) {
+	var b kacs.Selected[T]
+	if !selectedEntry.MatchString(v) {
 		all, err := parse(v)
 		b.All = all
 		return b, err
 	}
-	b.UID = map[uint32]T{}
+	want := "container:NAME=value or *=value"
+	if byUID {
+		want = "container:NAME=value, UID=value or *=value"
+	}
 	seen := map[string]bool{}
 	for i, entry := range strings.Split(v, "|") {
-		uid, value, ok := strings.Cut(entry, "=")
-		uid = strings.TrimSpace(uid)
-		if !ok || uid == "" {
-			return b, fmt.Errorf("entry %d %q: want UID=value", i+1, entry)
+		sel, value, ok := strings.Cut(entry, "=")
+		sel = strings.TrimSpace(sel)
+		if !ok || sel == "" {
+			return b, fmt.Errorf("entry %d %q: want %s", i+1, entry, want)
 		}
-		if seen[uid] {
-			return b, fmt.Errorf("entry %d: UID %s is given twice", i+1, uid)
+		what := "UID " + sel
+		if name, ok := strings.CutPrefix(sel, containerPrefix); ok {
+			what = "container " + name
+		} else if sel == "*" {
+			what = "*"
 		}
-		seen[uid] = true
+		if seen[sel] {
+			return b, fmt.Errorf("entry %d %q: %s is given twice", i+1, entry, what)
+		}
+		seen[sel] = true
 		x, err := parse(strings.TrimSpace(value))
 		if err != nil {
-			return b, fmt.Errorf("entry %d (UID %s): %w", i+1, uid, err)
+			return b, fmt.Errorf("entry %d (%s): %w", i+1, what, err)
 		}
-		if uid == "*" {
+		if sel == "*" {
 			b.All = x
 			continue
 		}
-		n, err := strconv.ParseUint(uid, 10, 32)
+		if name, ok := strings.CutPrefix(sel, containerPrefix); ok {
+			if name == "" || strings.ContainsAny(name, " \t|") {
+				return b, fmt.Errorf("entry %d %q: %q is not a container name; want %s", i+1, entry, name, want)
+			}
+			if b.Name == nil {
+				b.Name = map[string]T{}
+			}
+			b.Name[name] = x
+			continue
+		}
+		n, err := strconv.ParseUint(sel, 10, 32)
+		if err != nil && strings.Trim(sel, "0123456789") == "" {
+			return b, fmt.Errorf("entry %d %q: %q is not a UID; want %s", i+1, entry, sel, want)
+		}
 		if err != nil {
-			return b, fmt.Errorf("entry %d: %q is not a UID; want a decimal UID or *", i+1, uid)
+			return b, fmt.Errorf("entry %d %q: %q is not a selector; want %s", i+1, entry, sel, want)
+		}
+		if !byUID {
+			return b, fmt.Errorf("entry %d %q: this setting is not selected by UID; want %s", i+1, entry, want)
+		}
+		if b.UID == nil {
+			b.UID = map[uint32]T{}
 		}
 		b.UID[uint32(n)] = x
 	}

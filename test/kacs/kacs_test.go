@@ -13,6 +13,8 @@
 //	                child (progs/family.c)
 //	race_test.go    fork while the parent changes its own state
 //	                (progs/forkrace.c)
+//	container_test.go  identities and W^X by container name in a
+//	                multi-container sandbox (progs/ident.c)
 package kacs
 
 import (
@@ -82,8 +84,12 @@ func newSandbox(t *testing.T, platform string, annotations map[string]string) *s
 func (s *sandbox) build(name string) string { return build(s.t, s.share, name) }
 
 // writeBundle writes the bundle whose root process runs args as uid 0.
-func (s *sandbox) writeBundle(args ...string) {
-	os.MkdirAll(s.bundle, 0o755)
+func (s *sandbox) writeBundle(args ...string) { s.writeSpec(s.bundle, s.annotations, args...) }
+
+// writeSpec writes into dir the bundle of a container with annotations
+// whose first process runs args as uid 0 and sees the shared directory.
+func (s *sandbox) writeSpec(dir string, annotations map[string]string, args ...string) {
+	os.MkdirAll(dir, 0o755)
 	spec := map[string]any{
 		"ociVersion": "1.0.0",
 		"process": map[string]any{
@@ -95,7 +101,7 @@ func (s *sandbox) writeBundle(args ...string) {
 			"capabilities": map[string][]string{"bounding": ptraceCaps, "inheritable": ptraceCaps, "permitted": ptraceCaps, "effective": ptraceCaps},
 		},
 		"root":        map[string]any{"path": "/", "readonly": true},
-		"annotations": s.annotations,
+		"annotations": annotations,
 		"mounts": []map[string]any{
 			{"destination": "/proc", "type": "proc", "source": "proc"},
 			{"destination": s.share, "type": "bind", "source": s.share, "options": []string{"rbind", "rw"}},
@@ -103,7 +109,7 @@ func (s *sandbox) writeBundle(args ...string) {
 		"linux": map[string]any{"namespaces": []map[string]string{{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}}},
 	}
 	b, _ := json.Marshal(spec)
-	os.WriteFile(filepath.Join(s.bundle, "config.json"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644)
 }
 
 // cleanup deletes the container when the test ends.

@@ -11,20 +11,30 @@ import (
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
-// ByUID is a setting with one value for every process, or values selected
-// by the UID of a process runsc starts (a container's first process, or
-// `runsc exec --user`): different processes of one sandbox can so carry
-// different identities, although runsc does not hand a later container's
-// own annotations to the Sentry.
-type ByUID[T any] struct {
-	// All is the value of a UID without an entry of its own.
+// Selected is a setting with one value for every process, or values
+// selected by the name of the container a process runsc starts belongs to
+// (a container's first process, or `runsc exec`), or by that process's UID:
+// different containers and processes of one sandbox can so carry different
+// identities and policies, although runsc does not hand a later container's
+// own annotations to the Sentry. A container's name is its
+// io.kubernetes.cri.container-name annotation, which gVisor records for
+// every container (kernel.Kernel.ContainerName).
+type Selected[T any] struct {
+	// All is the value of a process that no entry selects.
 	All T
 	// UID holds the values of particular UIDs.
 	UID map[uint32]T
+	// Name holds the values of particular container names; they win over
+	// UID entries.
+	Name map[string]T
 }
 
-// For returns the value of uid.
-func (b ByUID[T]) For(uid uint32) T {
+// For returns the value of a process with uid in the container named
+// name: the entry of its container's name, else that of its UID, else All.
+func (b Selected[T]) For(name string, uid uint32) T {
+	if v, ok := b.Name[name]; ok {
+		return v
+	}
 	if v, ok := b.UID[uid]; ok {
 		return v
 	}
@@ -32,11 +42,16 @@ func (b ByUID[T]) For(uid uint32) T {
 }
 
 // each calls f for every value, All first.
-func (b ByUID[T]) each(f func(T) error) error {
+func (b Selected[T]) each(f func(T) error) error {
 	if err := f(b.All); err != nil {
 		return err
 	}
 	for _, v := range b.UID {
+		if err := f(v); err != nil {
+			return err
+		}
+	}
+	for _, v := range b.Name {
 		if err := f(v); err != nil {
 			return err
 		}
@@ -53,16 +68,17 @@ type PIP struct {
 // Identity is what the processes runsc starts in a container begin with: set
 // from the runtime flags and the container's annotations (DECISIONS D6, D8).
 type Identity struct {
-	// Token is the primary token text form (security.ParseToken) by UID;
-	// empty means the D8 default derived from the process's UID and GID.
-	Token ByUID[string]
-	// ProcessSD is the process SD in SDDL; empty means the default SD of
-	// §5.3 built from the token.
-	ProcessSD string
-	// PIP is the PIP label by UID. A process keeps the label it started
-	// with, and its children inherit it: exec commits that label, whatever
-	// UID the process has by then.
-	PIP ByUID[PIP]
+	// Token is the primary token text form (security.ParseToken) by
+	// container name and UID; empty means the D8 default derived from the
+	// process's UID and GID.
+	Token Selected[string]
+	// ProcessSD is the process SD in SDDL by container name; empty means
+	// the default SD of §5.3 built from the token.
+	ProcessSD Selected[string]
+	// PIP is the PIP label by container name and UID. A process keeps the
+	// label it started with, and its children inherit it: exec commits
+	// that label, whatever UID the process has by then.
+	PIP Selected[PIP]
 	// Mitigations are the PSB mitigations of the container's first
 	// process. pkg/sentry/mm enforces them; the PSB mirrors them.
 	Mitigations security.Mitigation
@@ -79,10 +95,14 @@ func (id Identity) Validate() error {
 	}); err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	if id.ProcessSD != "" {
-		if _, err := security.ParseSDDL(id.ProcessSD); err != nil {
-			return fmt.Errorf("process-sd: %w", err)
+	if err := id.ProcessSD.each(func(v string) error {
+		if v == "" {
+			return nil
 		}
+		_, err := security.ParseSDDL(v)
+		return err
+	}); err != nil {
+		return fmt.Errorf("process-sd: %w", err)
 	}
 	return nil
 }
@@ -133,15 +153,18 @@ func identityOf(cid string) Identity {
 }
 
 // firstProcess builds the state of a process no clone created: the first
-// process of a container, or one started by runsc exec. Its token and PIP
-// label are those its container's identity gives its real UID.
+// process of a container, or one started by runsc exec. Its token, PIP
+// label and process SD are those its container's identity gives its
+// container's name and its real UID.
 func firstProcess(t *kernel.Task) (*Process, error) {
-	id := identityOf(t.ContainerID())
+	cid := t.ContainerID()
+	id := identityOf(cid)
+	name := t.Kernel().ContainerName(cid)
 	creds := t.Credentials()
 	uid := uint32(creds.RealKUID)
 	var tok *security.Token
 	var err error
-	if text := id.Token.For(uid); text != "" {
+	if text := id.Token.For(name, uid); text != "" {
 		tok, err = security.ParseToken(text)
 	} else {
 		tok, err = security.DefaultContainerToken(uid, uint32(creds.RealKGID))
@@ -153,13 +176,13 @@ func firstProcess(t *kernel.Task) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	pip := id.PIP.For(uid)
+	pip := id.PIP.For(name, uid)
 	psb.Exec(pip.Type, pip.Trust)
 	if _, err := psb.AddMitigations(id.Mitigations); err != nil {
 		return nil, err
 	}
-	if id.ProcessSD != "" {
-		sd, err := security.ParseSDDL(id.ProcessSD)
+	if text := id.ProcessSD.For(name, uid); text != "" {
+		sd, err := security.ParseSDDL(text)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"gvisor.dev/gvisor/pkg/sentry/kernel"
+
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
@@ -52,8 +54,12 @@ func ParseWXPolicy(s string) (WXPolicy, error) {
 
 // Policy is the memory policy of a sandbox or of one container in it.
 type Policy struct {
-	// WX is the W^X policy.
+	// WX is the W^X policy of containers whose name WXByName lacks.
 	WX WXPolicy
+	// WXByName holds the W^X policies of containers by name (their
+	// io.kubernetes.cri.container-name annotation, kernel.ContainerName):
+	// a pod's annotations can so give each container its own policy.
+	WXByName map[string]WXPolicy
 	// LockMemory says the container's processes hold
 	// SeLockMemoryPrivilege (lock.go). It stands in for the privilege in
 	// their tokens until those carry it.
@@ -119,4 +125,17 @@ func policyFor(cid string) Policy {
 		return p
 	}
 	return pt.sandbox
+}
+
+// wxPolicy returns the W^X policy of t's container: the entry of its name,
+// if the policy has entries by name, else the policy's WX.
+func wxPolicy(t *kernel.Task) WXPolicy {
+	cid := t.ContainerID()
+	p := policyFor(cid)
+	if len(p.WXByName) > 0 {
+		if wx, ok := p.WXByName[t.Kernel().ContainerName(cid)]; ok {
+			return wx
+		}
+	}
+	return p.WX
 }

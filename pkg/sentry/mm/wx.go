@@ -50,13 +50,13 @@ func wxActive(t *kernel.Task, p process) bool {
 	if p.bits&procDynChosen != 0 {
 		return p.bits&procDynAllowed == 0
 	}
-	return policyFor(t.ContainerID()).WX != WXOff
+	return wxPolicy(t) != WXOff
 }
 
 // wxLocked reports whether p may not relax W^X.
 func wxLocked(t *kernel.Task, p process) bool {
 	return security.Mitigation(p.mitigations())&security.MitigationWXP != 0 ||
-		policyFor(t.ContainerID()).WX == WXLocked
+		wxPolicy(t) == WXLocked
 }
 
 // wxRefusesMap applies rule 1 to an mmap of protection at.

@@ -1,0 +1,130 @@
+package kacs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// podAnnotations are the root container's (with CRI, the Pod's): values by
+// container name for the container "app", by UID and "*" for the others.
+var podAnnotations = map[string]string{
+	"io.kubernetes.cri.container-type": "sandbox",
+	"dev.peios.mm/token":               "container:app=user=S-1-5-21-1-2-3-1001|0=user=S-1-5-18|*=user=S-1-5-21-1-2-3-1002",
+	"dev.peios.mm/pip":                 "container:app=Protected:App|*=None:0",
+	"dev.peios.mm/process-sd":          "container:app=O:BAG:BAD:(A;;0x1f0fff;;;WD)",
+	"dev.peios.mm/wx":                  "container:app=off|*=locked",
+}
+
+// Values by container name (runsc-ext/settings.go): a sandbox started with
+// raw runsc-peios whose root container carries podAnnotations, and a second
+// container "app" created in it as CRI would (container-type container,
+// sandbox-id, container-name). Each container's first process and processes
+// runsc exec starts in it get their container's token, process SD, PIP
+// label and W^X policy; a name entry wins over a UID entry.
+func TestIdentityByContainerName(t *testing.T) {
+	for _, p := range platforms {
+		t.Run(p, func(t *testing.T) { identityByContainerName(t, p) })
+	}
+}
+
+func identityByContainerName(t *testing.T, platform string) {
+	s := newSandbox(t, platform, podAnnotations)
+	ident := s.build("ident")
+
+	// The root container: the sandbox, no name of its own.
+	s.writeBundle(ident, "wait")
+	rootOut := filepath.Join(t.TempDir(), "root.out")
+	s.runOut(rootOut, "run", "--detach", "--bundle", s.bundle, s.id)
+	s.cleanup()
+
+	// The container "app", joining the sandbox.
+	app := "app-" + s.id // not s.id + anything: runsc takes ID prefixes
+	appBundle := filepath.Join(t.TempDir(), "app")
+	s.writeSpec(appBundle, map[string]string{
+		"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id":     s.id,
+		"io.kubernetes.cri.container-name": "app",
+	}, ident, "wait")
+	appOut := filepath.Join(t.TempDir(), "app.out")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s.runsc(ctx, "delete", "-force", app).Run()
+	})
+	s.runOut(appOut, "create", "--bundle", appBundle, app)
+	s.runOut(appOut, "start", app)
+
+	system := map[string]string{
+		"user": "S-1-5-18", "sd_owner": "S-1-5-18", "psb": "pip_type=0 pip_trust=0 *",
+		"wx_get": "0", "mmap_wx": "-1 EACCES", "wx_optout": "-1 EPERM",
+	}
+	appWant := map[string]string{
+		"user": "S-1-5-21-1-2-3-1001", "sd_owner": "S-1-5-32-544", "psb": "pip_type=512 pip_trust=2048 *",
+		"wx_get": "1", "mmap_wx": "0", "wx_optout": "0",
+	}
+	expectIdent(t, "root container's first process (uid 0)", waitLines(t, rootOut, 6), system)
+	expectIdent(t, "app's first process (uid 0)", waitLines(t, appOut, 6), appWant)
+	expectIdent(t, "exec into the root container as uid 0", lines(s.exec("0:0", false, ident)), system)
+	other := map[string]string{}
+	for k, v := range system {
+		other[k] = v
+	}
+	other["user"], other["sd_owner"] = "S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-1002"
+	expectIdent(t, "exec into the root container as uid 1000", lines(s.exec("1000:1000", false, ident)), other)
+	sub := &sandbox{t: t, runtime: s.runtime, root: s.root, id: app, platform: platform}
+	expectIdent(t, "exec into app as uid 1000", lines(sub.exec("1000:1000", false, ident)), appWant)
+}
+
+// runOut runs runsc with args, its output appended to the file out.
+func (s *sandbox) runOut(out string, args ...string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := s.runsc(ctx, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
+		b, _ := os.ReadFile(out)
+		s.t.Fatalf("runsc %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+}
+
+// waitLines waits for the file path to hold n lines and returns them by
+// name.
+func waitLines(t *testing.T, path string, n int) map[string]string {
+	t.Helper()
+	for i := 0; i < 400; i++ {
+		if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") >= n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(path)
+	return lines(string(b))
+}
+
+// expectIdent compares progs/ident.c's lines with want; a want ending in
+// " *" matches any line with that prefix.
+func expectIdent(t *testing.T, who string, got, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		g := got[name]
+		if prefix, ok := strings.CutSuffix(w, " *"); ok && strings.HasPrefix(g, prefix+" ") {
+			continue
+		}
+		if g != w {
+			t.Errorf("%s: %s = %q, want %q", who, name, g, w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%s: %v", who, got)
+	}
+}

@@ -2,9 +2,10 @@
 // runsc-peios (spec §6, §24) with real processes in one sandbox: targets
 // started as the container's root process or with runsc exec --detach, and
 // callers entered with runsc exec as other users, whose identities the
-// dev.peios.mm/token and pip annotations select by UID. Parent and child get
-// no shortcut; only the target's process SD and PIP decide, and a target
-// can grant a helper access with kacs_set_sd. The C programs are in progs/
+// dev.peios.mm/token and pip annotations select by UID (and, in
+// container_test.go, by container name). Parent and child get no shortcut;
+// only the target's process SD and PIP decide, and a target can grant a
+// helper access with kacs_set_sd. The C programs are in progs/
 // (see progs/kacs.h), exact expected outputs in testdata/.
 //
 //	kacs_test.go    the gate with default identities, checkpoint/restore

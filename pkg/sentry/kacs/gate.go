@@ -16,26 +16,18 @@ import (
 // There is no parent/child shortcut and UID 0 is not special. The caller
 // maps a denial to its syscall's errno (§6.3).
 func Authorize(t *kernel.Task, target *kernel.ThreadGroup, right security.AccessMask) bool {
-	if target == t.ThreadGroup() || sharesAddressSpace(t, target) {
-		return true
-	}
-	caller, tp := Of(t), OfGroup(target)
-	d := security.AuthorizeProcessAccess(security.ProcessAccess{
-		Caller: caller.PSB,
-		Token:  caller.Token,
-		Target: tp.PSB,
-		Right:  right,
-	})
-	if !d.Allowed {
-		logging.L.Debugf("peios: process %d denied %#x on process %d: %v", t.ThreadGroup().ID(), uint32(right), target.ID(), d.Reason)
-	}
-	return d.Allowed
+	return authorize(t, target, right, false)
 }
 
 // AuthorizeSDOnly is Authorize without the PIP dominance check: the
 // target's process SD must grant right (SeDebugPrivilege rescue as §6.2).
 // /proc/<pid>/psb uses it with PROCESS_QUERY_LIMITED (§24.16).
 func AuthorizeSDOnly(t *kernel.Task, target *kernel.ThreadGroup, right security.AccessMask) bool {
+	return authorize(t, target, right, true)
+}
+
+// authorize is Authorize, with or without the PIP check.
+func authorize(t *kernel.Task, target *kernel.ThreadGroup, right security.AccessMask, sdOnly bool) bool {
 	if target == t.ThreadGroup() || sharesAddressSpace(t, target) {
 		return true
 	}
@@ -45,7 +37,7 @@ func AuthorizeSDOnly(t *kernel.Task, target *kernel.ThreadGroup, right security.
 		Token:  caller.Token,
 		Target: tp.PSB,
 		Right:  right,
-		SDOnly: true,
+		SDOnly: sdOnly,
 	})
 	if !d.Allowed {
 		logging.L.Debugf("peios: process %d denied %#x on process %d: %v", t.ThreadGroup().ID(), uint32(right), target.ID(), d.Reason)

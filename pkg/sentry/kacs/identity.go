@@ -2,12 +2,10 @@ package kacs
 
 import (
 	"fmt"
-	"maps"
-	"sync"
-	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 
+	"github.com/peios/runsc-peios/pkg/containercfg"
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
@@ -107,50 +105,18 @@ func (id Identity) Validate() error {
 	return nil
 }
 
-// identities is an immutable snapshot, replaced whole on change.
-type identities struct {
-	sandbox    Identity
-	containers map[string]Identity
-}
-
-var (
-	identitiesMu  sync.Mutex
-	identityTable atomic.Pointer[identities]
-)
+// identities holds the sandbox's and each container's identity.
+var identities containercfg.Table[Identity]
 
 // SetSandboxIdentity sets the identity of containers that have none of
 // their own.
-func SetSandboxIdentity(id Identity) {
-	updateIdentities(func(ids *identities) { ids.sandbox = id })
-}
+func SetSandboxIdentity(id Identity) { identities.SetSandbox(id) }
 
 // SetContainerIdentity sets the identity of container cid.
-func SetContainerIdentity(cid string, id Identity) {
-	updateIdentities(func(ids *identities) { ids.containers[cid] = id })
-}
+func SetContainerIdentity(cid string, id Identity) { identities.SetContainer(cid, id) }
 
-func updateIdentities(f func(*identities)) {
-	identitiesMu.Lock()
-	defer identitiesMu.Unlock()
-	next := &identities{containers: make(map[string]Identity)}
-	if cur := identityTable.Load(); cur != nil {
-		next.sandbox = cur.sandbox
-		maps.Copy(next.containers, cur.containers)
-	}
-	f(next)
-	identityTable.Store(next)
-}
-
-func identityOf(cid string) Identity {
-	ids := identityTable.Load()
-	if ids == nil {
-		return Identity{}
-	}
-	if id, ok := ids.containers[cid]; ok {
-		return id
-	}
-	return ids.sandbox
-}
+// identityOf returns the identity of container cid.
+func identityOf(cid string) Identity { return identities.For(cid) }
 
 // firstProcess builds the state of a process no clone created: the first
 // process of a container, or one started by runsc exec. Its token, PIP

@@ -124,12 +124,7 @@ var commit struct {
 }
 
 // sandboxPolicy returns the sandbox-wide policy.
-func sandboxPolicy() Policy {
-	if pt := policies.Load(); pt != nil {
-		return pt.sandbox
-	}
-	return Policy{}
-}
+func sandboxPolicy() Policy { return policies.Sandbox() }
 
 // strictCommit reports whether the sandbox accounts strictly.
 func strictCommit() bool { return sandboxPolicy().Commit == CommitStrict }

@@ -2,12 +2,10 @@ package mm
 
 import (
 	"fmt"
-	"maps"
-	"sync"
-	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/sentry/kernel"
 
+	"github.com/peios/runsc-peios/pkg/containercfg"
 	"github.com/peios/runsc-peios/pkg/security"
 )
 
@@ -74,58 +72,18 @@ type Policy struct {
 	Mitigations security.Mitigation
 }
 
-// policyTable is an immutable snapshot of the sandbox's policies, replaced
-// whole on every change so that the lookup on each syscall takes no lock.
-type policyTable struct {
-	// sandbox applies to containers without a policy of their own.
-	sandbox Policy
-	// containers maps a container ID to its policy (flags overridden by
-	// that container's annotations).
-	containers map[string]Policy
-}
-
-var (
-	// policiesMu serialises writers of policies.
-	policiesMu sync.Mutex
-	// policies is the current table.
-	policies atomic.Pointer[policyTable]
-)
-
-// updatePolicies replaces the table with a copy changed by f.
-func updatePolicies(f func(*policyTable)) {
-	policiesMu.Lock()
-	defer policiesMu.Unlock()
-	next := &policyTable{containers: make(map[string]Policy)}
-	if cur := policies.Load(); cur != nil {
-		next.sandbox = cur.sandbox
-		maps.Copy(next.containers, cur.containers)
-	}
-	f(next)
-	policies.Store(next)
-}
+// policies holds the sandbox's and each container's policy.
+var policies containercfg.Table[Policy]
 
 // SetSandboxPolicy sets the policy of containers that have none of their
 // own. It is called once, before the kernel starts.
-func SetSandboxPolicy(p Policy) {
-	updatePolicies(func(pt *policyTable) { pt.sandbox = p })
-}
+func SetSandboxPolicy(p Policy) { policies.SetSandbox(p) }
 
 // SetContainerPolicy sets the policy of the container with ID cid.
-func SetContainerPolicy(cid string, p Policy) {
-	updatePolicies(func(pt *policyTable) { pt.containers[cid] = p })
-}
+func SetContainerPolicy(cid string, p Policy) { policies.SetContainer(cid, p) }
 
 // policyFor returns the policy for processes of container cid.
-func policyFor(cid string) Policy {
-	pt := policies.Load()
-	if pt == nil {
-		return Policy{}
-	}
-	if p, ok := pt.containers[cid]; ok {
-		return p
-	}
-	return pt.sandbox
-}
+func policyFor(cid string) Policy { return policies.For(cid) }
 
 // wxPolicy returns the W^X policy of t's container: the entry of its name,
 // if the policy has entries by name, else the policy's WX.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/peios/runsc-peios/pkg/security"
 	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 	"github.com/peios/runsc-peios/pkg/sentry/mm"
 )
@@ -62,7 +63,7 @@ func TestBuildConfig(t *testing.T) {
 		"dev.peios.mm/mitigations": "0x8",
 		"dev.peios.mm/token":       "user=S-1-5-21-1-2-3-1001;integrity=Low",
 	})
-	if err != nil || c.identity.PIP.For("", 0) != (kacs.PIP{Type: 512, Trust: 8192}) || c.policy.Mitigations != 0xc0 || c.identity.Token.For("", 0) == "" {
+	if err != nil || c.identity.PIP.For("", 0) != (kacs.PIP{Type: 512, Trust: 8192}) || c.policy.Mitigations.For("", 0) != 0xc0 || c.identity.Token.For("", 0) == "" {
 		t.Errorf("pip, mitigations (CFI alias -> CFIF|CFIB) and token: got %+v, %v", c, err)
 	}
 	for key, want := range map[string]string{
@@ -127,12 +128,22 @@ func TestSettingsByUID(t *testing.T) {
 // entries, which win over "*"; process-sd and wx take names but no UIDs.
 func TestSettingsByContainerName(t *testing.T) {
 	c, err := buildConfig(peiosFlags{"wx": "container:jit=off|*=locked"}, map[string]string{
-		"dev.peios.mm/pip":        "container:app=Protected:App|0=Protected:PeiosTcb|*=None:0",
-		"dev.peios.mm/token":      "container:app = user=S-1-5-21-1-2-3-1001 | 0=user=S-1-5-18",
-		"dev.peios.mm/process-sd": "container:app=D:(A;;0x1f0fff;;;WD)",
+		"dev.peios.mm/pip":         "container:app=Protected:App|0=Protected:PeiosTcb|*=None:0",
+		"dev.peios.mm/token":       "container:app = user=S-1-5-21-1-2-3-1001 | 0=user=S-1-5-18",
+		"dev.peios.mm/process-sd":  "container:app=D:(A;;0x1f0fff;;;WD)",
+		"dev.peios.mm/mitigations": "container:app=0x8|1000=0x20|*=0x1",
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		name string
+		uid  uint32
+		want security.Mitigation
+	}{{"app", 1000, 0xc0 /* the CFI alias stores CFIF|CFIB */}, {"db", 1000, 0x20}, {"db", 0, 0x1}} {
+		if got := c.policy.Mitigations.For(x.name, x.uid); got != x.want || c.identity.Mitigations.For(x.name, x.uid) != x.want {
+			t.Errorf("mitigations of %q uid %d = %#x, want %#x", x.name, x.uid, got, x.want)
+		}
 	}
 	for _, x := range []struct {
 		name string

@@ -107,10 +107,14 @@ var settings = map[string]setting{
 		}
 		return nil
 	}},
-	"mitigations": {"PSB mitigation bits in hex, e.g. 0x1 (WXP) or 0x21 (WXP|NO_CHILD), within 0x3ff", func(c *config, v string) error {
-		m, err := security.ParseMitigations(v)
-		c.policy.Mitigations = m.Normalize()
-		c.identity.Mitigations = c.policy.Mitigations
+	"mitigations": {"PSB mitigation bits in hex within 0x3ff, e.g. 0x1 (WXP) or 0x21 (WXP|NO_CHILD), " +
+		"or container:NAME=bits and UID=bits entries separated by | with * for every other process", func(c *config, v string) error {
+		m, err := parseSelected(v, true, func(s string) (security.Mitigation, error) {
+			m, err := security.ParseMitigations(s)
+			return m.Normalize(), err
+		})
+		c.policy.Mitigations = m
+		c.identity.Mitigations = m
 		return err
 	}},
 }

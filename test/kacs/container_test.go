@@ -17,6 +17,7 @@ var podAnnotations = map[string]string{
 	"dev.peios.mm/pip":                 "container:app=Protected:App|*=None:0",
 	"dev.peios.mm/process-sd":          "container:app=O:BAG:BAD:(A;;0x1f0fff;;;WD)",
 	"dev.peios.mm/wx":                  "container:app=off|*=locked",
+	"dev.peios.mm/mitigations":         "container:app=0x100|*=0x200",
 }
 
 // Values by container name (runsc-ext/settings.go): a sandbox started with
@@ -59,11 +60,11 @@ func identityByContainerName(t *testing.T, platform string) {
 	s.runOut(appOut, "start", app)
 
 	system := map[string]string{
-		"user": "S-1-5-18", "sd_owner": "S-1-5-18", "psb": "pip_type=0 pip_trust=0 *",
+		"user": "S-1-5-18", "sd_owner": "S-1-5-18", "psb": "pip_type=0 pip_trust=0 mitigations=0x200 *",
 		"wx_get": "0", "mmap_wx": "-1 EACCES", "wx_optout": "-1 EPERM",
 	}
 	appWant := map[string]string{
-		"user": "S-1-5-21-1-2-3-1001", "sd_owner": "S-1-5-32-544", "psb": "pip_type=512 pip_trust=2048 *",
+		"user": "S-1-5-21-1-2-3-1001", "sd_owner": "S-1-5-32-544", "psb": "pip_type=512 pip_trust=2048 mitigations=0x104 *", // PIE, and LSV with a PIP label
 		"wx_get": "1", "mmap_wx": "0", "wx_optout": "0",
 	}
 	expectIdent(t, "root container's first process (uid 0)", waitLines(t, rootOut, 6), system)

@@ -77,9 +77,10 @@ type Identity struct {
 	// label it started with, and its children inherit it: exec commits
 	// that label, whatever UID the process has by then.
 	PIP Selected[PIP]
-	// Mitigations are the PSB mitigations of the container's first
-	// process. pkg/sentry/mm enforces them; the PSB mirrors them.
-	Mitigations security.Mitigation
+	// Mitigations are the PSB mitigations a process runsc starts begins
+	// with, by container name and UID. pkg/sentry/mm enforces them; the
+	// PSB mirrors them.
+	Mitigations Selected[security.Mitigation]
 }
 
 // Validate reports the first malformed field, naming it.
@@ -144,7 +145,7 @@ func firstProcess(t *kernel.Task) (*Process, error) {
 	}
 	pip := id.PIP.For(name, uid)
 	psb.Exec(pip.Type, pip.Trust)
-	if _, err := psb.AddMitigations(id.Mitigations); err != nil {
+	if _, err := psb.AddMitigations(id.Mitigations.For(name, uid)); err != nil {
 		return nil, err
 	}
 	if text := id.ProcessSD.For(name, uid); text != "" {

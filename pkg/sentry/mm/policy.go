@@ -7,6 +7,7 @@ import (
 
 	"github.com/peios/runsc-peios/pkg/containercfg"
 	"github.com/peios/runsc-peios/pkg/security"
+	"github.com/peios/runsc-peios/pkg/sentry/kacs"
 )
 
 // WXPolicy is the sandbox's W^X policy (DECISIONS D1).
@@ -67,9 +68,11 @@ type Policy struct {
 	// CommitLimit is the strict commit limit in bytes; 0 means the
 	// sandbox's memory size.
 	CommitLimit uint64
-	// Mitigations are the PSB mitigations the container's first process
-	// starts with (dev.peios.mm/mitigations); forks copy them.
-	Mitigations security.Mitigation
+	// Mitigations are the PSB mitigations a process runsc starts (the
+	// first of a container, or one entered with runsc exec) begins with,
+	// by container name and UID (dev.peios.mm/mitigations); forks copy
+	// them.
+	Mitigations kacs.Selected[security.Mitigation]
 }
 
 // policies holds the sandbox's and each container's policy.

@@ -59,7 +59,9 @@ func processOf(t *kernel.Task) process {
 	if mask&procInit == 0 {
 		// Nobody set them: the first process of a container, which
 		// starts at the container's defaults.
-		mask |= procInit | uint64(policyFor(t.ContainerID()).Mitigations)<<procMitigationShift
+		cid := t.ContainerID()
+		m := policyFor(cid).Mitigations.For(t.Kernel().ContainerName(cid), uint32(t.Credentials().RealKUID))
+		mask |= procInit | uint64(m)<<procMitigationShift
 		setProcess(t, process{bits: mask & peiosBits})
 	}
 	return process{bits: mask & peiosBits}

@@ -631,4 +631,17 @@ static const char *nm(const char *fmt, ...)
 	return b;
 }
 
+/* intact returns 1 if n pages at p are all mapped and hold byte v. */
+static int intact(const unsigned char *p, size_t n, unsigned char v) __attribute__((unused));
+static int intact(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n * PG; i += 512) {
+		unsigned char got;
+
+		if (!probe_read(p + i, &got) || got != v)
+			return 0;
+	}
+	return 1;
+}
+
 #endif /* PEIOS_CONFORMANCE_CHECK_H */

@@ -14,17 +14,6 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define RX (PROT_READ | PROT_EXEC)
 
-static int intact(const unsigned char *p, size_t n, unsigned char v)
-{
-	for (size_t i = 0; i < n * PG; i += 512) {
-		unsigned char got;
-
-		if (!probe_read(p + i, &got) || got != v)
-			return 0;
-	}
-	return 1;
-}
-
 /* ---- steps 1-5: flags and sizes, no VMA looked at ---- */
 
 static void arg_checks(void)

@@ -24,18 +24,6 @@
 /* An address for the exec test, well away from where anything is mapped. */
 #define EXEC_FIXED_ADDR ((unsigned char *)0x3e0000000000UL)
 
-/* intact returns 1 if n pages at p are all mapped and hold byte v. */
-static int intact(const unsigned char *p, size_t n, unsigned char v)
-{
-	for (size_t i = 0; i < n * PG; i += 512) {
-		unsigned char got;
-
-		if (!probe_read(p + i, &got) || got != v)
-			return 0;
-	}
-	return 1;
-}
-
 /* ---- mseal arguments (§8.11) ---- */
 
 static void seal_args(void)

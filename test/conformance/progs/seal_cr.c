@@ -26,17 +26,6 @@
 
 #define WAIT_NS 600000000000LL /* give up waiting for "go" after 600 s */
 
-static int intact(const unsigned char *p, size_t n, unsigned char v)
-{
-	for (size_t i = 0; i < n * PG; i += 256) {
-		unsigned char got;
-
-		if (!probe_read(p + i, &got) || got != v)
-			return 0;
-	}
-	return 1;
-}
-
 static int pattern_ok(const unsigned char *w, size_t n)
 {
 	for (size_t i = 0; i < n * PG; i++) {

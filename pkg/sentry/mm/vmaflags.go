@@ -44,6 +44,11 @@ const (
 	bitHugetlb uint64 = 1 << 45
 	bitHuge1G  uint64 = 1 << 44
 
+	// pkeyShift positions the VMA's protection key (§13, 4 bits: 43..40),
+	// set by pkey_mprotect under software keys (pkey.go); 0 elsewhere.
+	pkeyShift        = 40
+	pkeyBits  uint64 = 0xf << pkeyShift
+
 	// The kind of mapping, which several advices and commit accounting
 	// depend on: bitShared for MAP_SHARED (file or anonymous), bitFile for a
 	// file mapping, bitSpecial for a mapping of gVisor's own ([vdso],

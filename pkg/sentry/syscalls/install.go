@@ -52,10 +52,10 @@ var wrapped = map[string]wrap{
 	// Opens: the Peios /proc lines (procfs.go), then the cross-process
 	// gate on /proc/<pid>/* (procgate.go), then /proc/<pid>/psb, which
 	// gVisor does not have (psbfile.go).
-	"open":    chain(chain(open, gateProcOpen), openPSB(openPlain)),
-	"openat":  chain(chain(open, gateProcOpen), openPSB(openAt)),
-	"openat2": chain(chain(open, gateProcOpen), openPSB(openAtHow)),
-	"creat":   gateProcOpen,
+	"open":    chain(chain(open, gateProcOpen(openPlain)), openPSB(openPlain)),
+	"openat":  chain(chain(open, gateProcOpen(openAt)), openPSB(openAt)),
+	"openat2": chain(chain(open, gateProcOpen(openAtHow)), openPSB(openAtHow)),
+	"creat":   gateProcOpen(openCreat),
 
 	"pidfd_open": pidfdOpen,
 	"ptrace":     ptrace,

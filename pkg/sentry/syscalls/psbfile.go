@@ -55,7 +55,46 @@ const (
 	openPlain openCall = iota // open(path, flags, mode)
 	openAt                    // openat(dirfd, path, flags, mode)
 	openAtHow                 // openat2(dirfd, path, how, size)
+	openCreat                 // creat(path, mode)
 )
+
+// openArgs are the arguments of an open-family call that matter to the
+// Peios files: where the path starts, the path, and the open flags.
+type openArgs struct {
+	dirfd int32
+	path  string
+	flags uint32
+}
+
+// decodeOpen reads the arguments of an open-family call of kind c; ok is
+// false when they cannot be read (gVisor's handler has answered already).
+func decodeOpen(t *kernel.Task, c openCall, args arch.SyscallArguments) (openArgs, bool) {
+	a := openArgs{dirfd: linux.AT_FDCWD}
+	pathArg := 0
+	if c == openAt || c == openAtHow {
+		a.dirfd, pathArg = args[0].Int(), 1
+	}
+	path, err := t.CopyInString(args[pathArg].Pointer(), linux.PATH_MAX)
+	if err != nil {
+		return a, false
+	}
+	a.path = path
+	switch c {
+	case openPlain:
+		a.flags = args[1].Uint()
+	case openAt:
+		a.flags = args[2].Uint()
+	case openAtHow:
+		var b [8]byte // struct open_how starts with the u64 flags.
+		if _, err := t.CopyInBytes(args[2].Pointer(), b[:]); err != nil {
+			return a, false
+		}
+		a.flags = uint32(hostarch.ByteOrder.Uint64(b[:]))
+	case openCreat:
+		a.flags = linux.O_CREAT | linux.O_WRONLY | linux.O_TRUNC
+	}
+	return a, true
+}
 
 // openPSB wraps an open-family handler of kind c with the psb file.
 func openPSB(c openCall) wrap {
@@ -76,31 +115,15 @@ func openPSB(c openCall) wrap {
 // openPSBFile opens the psb file the arguments name; ok is false when they
 // do not name one (the caller keeps gVisor's ENOENT).
 func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32, bool, error) {
-	dirfd, pathArg := int32(linux.AT_FDCWD), 0
-	if c != openPlain {
-		dirfd, pathArg = args[0].Int(), 1
-	}
-	path, err := t.CopyInString(args[pathArg].Pointer(), linux.PATH_MAX)
-	if err != nil {
+	call, ok := decodeOpen(t, c, args)
+	if !ok {
 		return 0, false, nil
 	}
+	path, flags := call.path, call.flags
 	name := path[strings.LastIndexByte(path, '/')+1:]
 	sysSelf := pathpkg.Clean(path) == "/sys/kernel/security/kacs/self"
 	if name != "psb" && name != "token" && !sysSelf {
 		return 0, false, nil
-	}
-	var flags uint32
-	switch c {
-	case openPlain:
-		flags = args[1].Uint()
-	case openAt:
-		flags = args[2].Uint()
-	case openAtHow:
-		var b [8]byte
-		if _, err := t.CopyInBytes(args[2].Pointer(), b[:]); err != nil {
-			return 0, false, nil
-		}
-		flags = uint32(hostarch.ByteOrder.Uint64(b[:]))
 	}
 	if flags&linux.O_CREAT != 0 {
 		return 0, false, nil
@@ -114,7 +137,7 @@ func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32,
 		nfd, err := kacs.OpenQueryToken(t, t.ThreadGroup(), cloexec)
 		return nfd, true, err
 	}
-	stat, err := openStat(t, dirfd, path[:len(path)-len(name)]+"stat")
+	stat, err := openPath(t, call.dirfd, path[:len(path)-len(name)]+"stat")
 	if err != nil {
 		return 0, false, nil
 	}
@@ -162,9 +185,9 @@ func openTokenFile(t *kernel.Task, owner *kernel.Task, cloexec bool) (int32, err
 	return kacs.OpenQueryToken(t, tg, cloexec)
 }
 
-// openStat opens path with O_PATH (no side effect, whatever the file is)
+// openPath opens path with O_PATH (no side effect, whatever the file is)
 // as the open family would resolve it from dirfd.
-func openStat(t *kernel.Task, dirfd int32, path string) (*vfs.FileDescription, error) {
+func openPath(t *kernel.Task, dirfd int32, path string) (*vfs.FileDescription, error) {
 	root := t.FSContext().RootDirectory()
 	defer root.DecRef(t)
 	start := root

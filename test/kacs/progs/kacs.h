@@ -203,6 +203,20 @@ static inline const char *opened(long fd)
 	return c;
 }
 
+/* memio opens path (a /proc/<pid>/mem) with flags and moves 14 bytes at
+ * addr through it (pread into buf, or pwrite of buf): ok, "short", or the
+ * errno name of the open or of the transfer. */
+static inline const char *memio(const char *path, int flags, unsigned long addr, char *buf)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return cell(-1, 0);
+	long r = (flags & O_ACCMODE) == O_RDONLY ? pread(fd, buf, 14, (off_t)addr) : pwrite(fd, buf, 14, (off_t)addr);
+	const char *c = cell(r, 14);
+	close(fd);
+	return c;
+}
+
 /*
  * probe_target acts on process pid (pidfd names it; addr is a 14-byte
  * buffer in it) and prints
@@ -214,7 +228,8 @@ static inline const char *opened(long fd)
  *   writev      process_vm_writev of tag to addr (PROCESS_VM_WRITE; EPERM)
  *   madvise     process_madvise(pidfd, MADV_COLD) of addr's page
  *               (PROCESS_VM_WRITE; EACCES)
- *   mem_r/mem_w open("/proc/<pid>/mem", O_RDONLY / O_WRONLY)
+ *   mem_r/mem_w open("/proc/<pid>/mem", O_RDONLY / O_WRONLY), then
+ *               pread 14 bytes at addr / pwrite tag there
  *               (PROCESS_VM_READ / PROCESS_VM_WRITE; EACCES)
  *   pidfd_open  pidfd_open(pid) (PROCESS_QUERY_LIMITED; EACCES)
  *   token       kacs_open_process_token(pidfd, TOKEN_QUERY)
@@ -233,8 +248,10 @@ static inline void probe_target(const char *name, int pid, int pidfd, unsigned l
 	struct iovec page = {(void *)(addr & ~4095ul), 4096};
 	const char *madvise = cell(syscall(SYS_PROCESS_MADVISE, pidfd, &page, 1, 20 /* MADV_COLD */, 0), 4096);
 	snprintf(path, sizeof path, "/proc/%d/mem", pid);
-	const char *memr = opened(open(path, O_RDONLY | O_CLOEXEC));
-	const char *memw = opened(open(path, O_WRONLY | O_CLOEXEC));
+	char membuf[16] = {0};
+	const char *memr = memio(path, O_RDONLY, addr, membuf);
+	memcpy(membuf, tag, 14);
+	const char *memw = memio(path, O_WRONLY, addr, membuf);
 	const char *pidfdOpen = opened(pidfd_open_(pid));
 	const char *token = opened(open_process(pidfd, TOKEN_QUERY));
 	const char *getSD = cell(get_sd(pidfd, "", 0x04, NULL, 0, AT_EMPTY), -1);

@@ -21,9 +21,11 @@ const annotationPrefix = "dev.peios.mm/"
 // configureSandbox sets the Sentry's policy and identities in the boot
 // process: the flags, overridden by the annotations of the root container,
 // read from the spec descriptor runsc hands to boot. The result is the
-// sandbox's configuration: it applies to the root container and to every
-// container started in the sandbox later (a pod's containers; with CRI the
-// root container is the pod sandbox, whose annotations are the Pod's).
+// sandbox's configuration: it applies to the root container and is where
+// every container started in the sandbox later (a pod's containers; with
+// CRI the root container is the pod sandbox, whose annotations are the
+// Pod's) starts from: their own annotations come through the container
+// pipe (containers.go).
 func configureSandbox(args []string, cli peiosFlags) error {
 	f, err := sandboxFlags()
 	if err != nil {
@@ -49,7 +51,9 @@ func configureSandbox(args []string, cli peiosFlags) error {
 	mm.SetContainerPolicy(cid, c.policy)
 	kacs.SetSandboxIdentity(c.identity)
 	kacs.SetContainerIdentity(cid, c.identity)
-	return nil
+	// Containers that join the sandbox later bring their own annotations
+	// (containers.go).
+	return openContainerPipe(sandboxBase{flags: f, annotations: spec.Annotations})
 }
 
 // bootSpec reads the root container's spec from boot's --spec-fd, leaving
@@ -95,7 +99,8 @@ func bootSpec(args []string) (*specs.Spec, string, error) {
 }
 
 // checkBundleAnnotations validates the Peios annotations of the bundle that
-// create or run was given (--bundle, or the working directory).
+// create or run was given (--bundle, or the working directory) and, for a
+// container that joins a running sandbox, hands them to that sandbox.
 func checkBundleAnnotations(args []string, f peiosFlags) error {
 	bundle := "."
 	for i, a := range args {
@@ -115,6 +120,8 @@ func checkBundleAnnotations(args []string, f peiosFlags) error {
 	if json.Unmarshal(raw, &spec) != nil {
 		return nil
 	}
-	_, err = buildConfig(f, spec.Annotations)
-	return err
+	if _, err := buildConfig(f, spec.Annotations); err != nil {
+		return err
+	}
+	return sendContainerAnnotations(args, &spec)
 }

@@ -3,6 +3,11 @@
 // own, and one per container ID. It is written a few times, when
 // containers start, and read on every syscall that needs it, so reads take
 // no lock: every write replaces an immutable snapshot.
+//
+// A container's configuration may still be on its way when its first
+// process looks it up (runsc-peios create sends it to the sandbox; see
+// SetPending): a lookup that finds no entry first takes in what is pending,
+// then looks again.
 package containercfg
 
 import (
@@ -35,17 +40,43 @@ func (t *Table[T]) SetContainer(cid string, v T) {
 	t.update(func(s *snapshot[T]) { s.containers[cid] = v })
 }
 
+// pending takes in configuration that has arrived for containers but is
+// not in the tables yet; nil when nothing can arrive.
+var pending atomic.Pointer[func()]
+
+// SetPending sets the function a lookup calls when a container has no
+// entry: it must put what has arrived into the tables (SetContainer) and
+// return without waiting for more. SetPending(nil) removes it.
+func SetPending(f func()) {
+	if f == nil {
+		pending.Store(nil)
+		return
+	}
+	pending.Store(&f)
+}
+
 // For returns the value of container cid, or the sandbox's.
 func (t *Table[T]) For(cid string) T {
-	s := t.cur.Load()
-	if s == nil {
-		var zero T
-		return zero
-	}
-	if v, ok := s.containers[cid]; ok {
+	if v, ok := t.lookup(cid); ok {
 		return v
 	}
-	return s.sandbox
+	if f := pending.Load(); f != nil {
+		(*f)()
+		if v, ok := t.lookup(cid); ok {
+			return v
+		}
+	}
+	return t.Sandbox()
+}
+
+// lookup returns the entry of container cid.
+func (t *Table[T]) lookup(cid string) (T, bool) {
+	if s := t.cur.Load(); s != nil {
+		v, ok := s.containers[cid]
+		return v, ok
+	}
+	var zero T
+	return zero, false
 }
 
 // Sandbox returns the sandbox's value.

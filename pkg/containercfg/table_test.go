@@ -19,3 +19,23 @@ func TestTable(t *testing.T) {
 		t.Errorf("a container's own value changed with the sandbox's: %q", got)
 	}
 }
+
+func TestPending(t *testing.T) {
+	var tab Table[string]
+	tab.SetSandbox("sandbox")
+	calls := 0
+	SetPending(func() {
+		calls++
+		tab.SetContainer("late", "late's")
+	})
+	defer SetPending(nil)
+	if got := tab.For("late"); got != "late's" {
+		t.Errorf("For(late) = %q, want the value that was pending", got)
+	}
+	if got := tab.For("late"); got != "late's" || calls != 1 {
+		t.Errorf("second For(late) = %q after %d calls of the pending function, want late's after 1", got, calls)
+	}
+	if got := tab.For("other"); got != "sandbox" || calls != 2 {
+		t.Errorf("For(other) = %q after %d calls, want sandbox after 2", got, calls)
+	}
+}

@@ -71,15 +71,17 @@ func (t *test) crictlRunp(name string, annotations map[string]string) (id, out s
 	return strings.TrimSpace(out), out, err
 }
 
-// crictlCheck runs peios-check in a container of the pod, waits for it to
-// exit and returns its exit code and what it wrote to its CRI log.
-func (t *test) crictlCheck(podID, podConfig, logDir string) (int, string, error) {
+// crictlCheck runs peios-check in a container of the pod with the
+// container annotations ann, waits for it to exit and returns its exit
+// code and what it wrote to its CRI log.
+func (t *test) crictlCheck(podID, podConfig, logDir string, ann map[string]string) (int, string, error) {
 	config := filepath.Join(filepath.Dir(podConfig), "container.json")
 	ctr := map[string]any{
-		"metadata": map[string]any{"name": "check"},
-		"image":    map[string]any{"image": testImage},
-		"command":  checkCommand,
-		"log_path": "check.log",
+		"metadata":    map[string]any{"name": "check"},
+		"image":       map[string]any{"image": testImage},
+		"command":     checkCommand,
+		"log_path":    "check.log",
+		"annotations": ann,
 	}
 	if err := writeJSON(config, ctr); err != nil {
 		return 0, "", err
@@ -144,19 +146,22 @@ func (t *test) removePod(id string) error {
 }
 
 // stageCrictl runs pods with the runsc-peios handler through the CRI: one
-// with the default policy, one annotated dev.peios.mm/wx: off, and one with
-// a bad value, which must not start.
+// with the default policy, one annotated dev.peios.mm/wx: off, one whose
+// container (not the pod) is annotated so, and one with a bad value, which
+// must not start.
 func (t *test) stageCrictl() error {
 	if err := t.ensureContainerd(); err != nil {
 		return err
 	}
 	cases := []struct {
 		name        string
-		annotations map[string]string
+		annotations map[string]string // the pod's
+		container   map[string]string // the container's own
 		want        string
 	}{
-		{"e2e-crictl-default", nil, wantWXRefused},
-		{"e2e-crictl-wx-off", map[string]string{annotationWX: "off"}, wantWXAllowed},
+		{"e2e-crictl-default", nil, nil, wantWXRefused},
+		{"e2e-crictl-wx-off", map[string]string{annotationWX: "off"}, nil, wantWXAllowed},
+		{"e2e-crictl-container-wx-off", nil, map[string]string{annotationWX: "off"}, wantWXAllowed},
 	}
 	for _, c := range cases {
 		podID, _, err := t.crictlRunp(c.name, c.annotations)
@@ -164,7 +169,7 @@ func (t *test) stageCrictl() error {
 			continue
 		}
 		config, logDir := podPaths(c.name)
-		code, log, err := t.crictlCheck(podID, config, logDir)
+		code, log, err := t.crictlCheck(podID, config, logDir, c.container)
 		if err == nil && code != 0 {
 			err = fmt.Errorf("exit code %d, log:\n%s", code, indent(log))
 		}

@@ -78,6 +78,67 @@ func identityByContainerName(t *testing.T, platform string) {
 	expectIdent(t, "exec into the root container as uid 1000", lines(s.exec("1000:1000", false, ident)), other)
 	sub := &sandbox{t: t, runtime: s.runtime, root: s.root, id: app, platform: platform}
 	expectIdent(t, "exec into app as uid 1000", lines(sub.exec("1000:1000", false, ident)), appWant)
+
+	// The container "own" carries annotations of its own, as
+	// crictl/containerd pass a container's annotations: its keys replace
+	// the pod's (here even the pod's entry for a container named "own"),
+	// the pod's other keys still apply.
+	ownWant := map[string]string{
+		"user": "S-1-5-21-1-2-3-1007", "sd_owner": "S-1-5-21-1-2-3-1007", "psb": "pip_type=512 pip_trust=8192 mitigations=0x004 *",
+		"wx_get": "1", "mmap_wx": "0", "wx_optout": "0",
+	}
+	s.joinContainer(t, "own", map[string]string{
+		"dev.peios.mm/token":       "user=S-1-5-21-1-2-3-1007",
+		"dev.peios.mm/pip":         "Protected:PeiosTcb",
+		"dev.peios.mm/wx":          "off",
+		"dev.peios.mm/mitigations": "0",
+	}, ident, ownWant)
+	// A container with no annotation of its own keeps the pod's values.
+	s.joinContainer(t, "plain", nil, ident, system)
+	// A malformed annotation of a joining container refuses its create,
+	// naming the key.
+	bad := "bad-" + s.id
+	badBundle := filepath.Join(t.TempDir(), "bad")
+	s.writeSpec(badBundle, map[string]string{
+		"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id":     s.id,
+		"io.kubernetes.cri.container-name": "bad",
+		"dev.peios.mm/pip":                 "Protected:Nonsense",
+	}, ident, "wait")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := s.runsc(ctx, "create", "--bundle", badBundle, bad).CombinedOutput()
+	s.runsc(ctx, "delete", "-force", bad).Run()
+	if err == nil || !strings.Contains(string(out), "dev.peios.mm/pip") {
+		t.Errorf("create of a container with dev.peios.mm/pip=Protected:Nonsense: err %v, output %q; want a refusal naming the key", err, out)
+	}
+}
+
+// joinContainer creates and starts a container named name in the sandbox
+// with the annotations ann of its own, running prog wait, and compares its
+// first process's identity with want.
+func (s *sandbox) joinContainer(t *testing.T, name string, ann map[string]string, prog string, want map[string]string) {
+	t.Helper()
+	id := name + "-" + s.id
+	bundle := filepath.Join(t.TempDir(), name)
+	all := map[string]string{
+		"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id":     s.id,
+		"io.kubernetes.cri.container-name": name,
+	}
+	for k, v := range ann {
+		all[k] = v
+	}
+	s.writeSpec(bundle, all, prog, "wait")
+	out := filepath.Join(t.TempDir(), name+".out")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s.runsc(ctx, "delete", "-force", id).Run()
+	})
+	s.runOut(out, "create", "--bundle", bundle, id)
+	s.runOut(out, "start", id)
+	expectIdent(t, name+"'s first process (uid 0)", waitLines(t, out, 6), want)
 }
 
 // runOut runs runsc with args, its output appended to the file out.

@@ -13,8 +13,8 @@ import (
 // selected by the name of the container a process runsc starts belongs to
 // (a container's first process, or `runsc exec`), or by that process's UID:
 // different containers and processes of one sandbox can so carry different
-// identities and policies, although runsc does not hand a later container's
-// own annotations to the Sentry. A container's name is its
+// identities and policies even where containers have no annotations of
+// their own (Kubernetes). A container's name is its
 // io.kubernetes.cri.container-name annotation, which gVisor records for
 // every container (kernel.Kernel.ContainerName).
 type Selected[T any] struct {

@@ -13,6 +13,7 @@ import (
 
 	"gvisor.dev/gvisor/runsc/cli/maincli"
 
+	"github.com/peios/runsc-peios/pkg/sentry/platform/growsdown"
 	"github.com/peios/runsc-peios/pkg/sentry/syscalls"
 )
 
@@ -35,6 +36,7 @@ func main() {
 		if err := syscalls.Install(); err != nil {
 			fail(err)
 		}
+		growsdown.WrapPlatforms()
 	case "create", "run":
 		// Refuse a bad annotation before anything is created, with a
 		// message that names the key; the sandbox checks again.

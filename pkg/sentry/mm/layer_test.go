@@ -44,6 +44,9 @@ func TestPlanMap(t *testing.T) {
 		{name: "hugetlb bad size", flags: anon | linux.MAP_HUGETLB | 22<<MAP_HUGE_SHIFT, length: 1, err: linuxerr.EINVAL},
 		{name: "hugetlb file", flags: linux.MAP_PRIVATE | linux.MAP_HUGETLB, file: true, length: 1, err: linuxerr.EINVAL},
 		{name: "hugetlb growsdown", flags: anon | linux.MAP_HUGETLB | linux.MAP_GROWSDOWN, length: 1, late: linuxerr.EINVAL, bits: bitHugetlb, gvFlags: anon | linux.MAP_HUGETLB | linux.MAP_GROWSDOWN, rounded: 2 << 20},
+		{name: "droppable", flags: mapDroppable | linux.MAP_ANONYMOUS, length: 1, bits: bitDroppable | bitNoReserve | bitWipeOnFork | bitDontDump, gvFlags: anon, rounded: 1},
+		{name: "droppable locked", flags: mapDroppable | linux.MAP_ANONYMOUS | linux.MAP_LOCKED, length: 1, late: linuxerr.EINVAL, bits: bitDroppable | bitNoReserve | bitWipeOnFork | bitDontDump, gvFlags: anon, rounded: 1},
+		{name: "droppable file", flags: mapDroppable, file: true, length: 1, late: linuxerr.EINVAL, bits: bitDroppable | bitNoReserve | bitWipeOnFork | bitDontDump | bitFile, gvFlags: linux.MAP_PRIVATE, rounded: 1},
 		{name: "locked nonblock populate stack noreserve", flags: anon | linux.MAP_LOCKED | linux.MAP_NONBLOCK | linux.MAP_POPULATE | linux.MAP_STACK | linux.MAP_NORESERVE,
 			length: 1, bits: bitNoHugePage | bitNoReserve, gvFlags: anon | linux.MAP_NONBLOCK | linux.MAP_STACK | linux.MAP_NORESERVE, rounded: 1},
 	} {

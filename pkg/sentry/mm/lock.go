@@ -5,7 +5,8 @@ package mm
 // not special, §3.9); until the container's token carries privileges, the
 // sandbox grants it with --peios-privileges=SeLockMemoryPrivilege
 // (Policy.LockMemory). "limit" is RLIMIT_MEMLOCK, "locked_vm" the size of
-// the locked VMAs of the address space (hugetlb VMAs are never counted).
+// the locked VMAs of the address space (hugetlb and MAP_DROPPABLE VMAs are
+// never locked nor counted).
 //
 // mlock(addr, len), mlock2(addr, len, flags):
 //
@@ -221,8 +222,8 @@ func (s Space) setLock(t *kernel.Task, ar hostarch.AddrRange, mode memmap.MLockM
 	ctx := unlimitedLocking(t)
 	var err error
 	for _, v := range vs {
-		if v.hugetlb() {
-			continue // Never locked in the accounting sense (§15).
+		if v.neverLocked() {
+			continue // Never locked in the accounting sense (§15, §8.12).
 		}
 		s.setVMABits(v, lockBits, lockBitsFor(mode))
 		if e := s.m.MLock(ctx, v.ar.Start, uint64(v.ar.Length()), mode); e != nil && err == nil {
@@ -272,7 +273,7 @@ func MLockAll(t *kernel.Task, flags uint32) error {
 	}
 	ctx := unlimitedLocking(t)
 	for _, v := range s.all(t) {
-		if !v.hugetlb() {
+		if !v.neverLocked() {
 			s.setVMABits(v, lockBits, lockBitsFor(mode))
 			s.m.MLock(ctx, v.ar.Start, uint64(v.ar.Length()), mode) // Faulting errors are ignored.
 		}

@@ -23,6 +23,7 @@ package mm
 //	      may-write                                          -> EACCES
 //	    DODUMP, DONTDUMP, HUGEPAGE, NOHUGEPAGE on a special
 //	      VMA ([vdso], [vvar])                               -> EINVAL
+//	    DODUMP, KEEPONFORK on a MAP_DROPPABLE VMA            -> EINVAL
 //	    COLLAPSE on a NOHUGEPAGE, hugetlb or special VMA, or
 //	      one too small to hold an aligned 2 MiB block        -> EINVAL
 //	    POPULATE_READ on a VMA without PROT_READ,
@@ -43,7 +44,8 @@ package mm
 // range in (WRITE breaks copy-on-write); COLLAPSE faults in the aligned
 // 2 MiB blocks; WILLNEED and COLD are hints with no effect here. DONTFORK
 // and WIPEONFORK are honoured by fork (fork.go); DONTDUMP, MERGEABLE (KSM is
-// dormant: nothing is ever merged), HUGEPAGE/NOHUGEPAGE and
+// dormant: nothing is ever merged; not recorded on shared, hugetlb, special
+// and MAP_DROPPABLE VMAs, as Linux), HUGEPAGE/NOHUGEPAGE and
 // SEQUENTIAL/RANDOM are recorded in the VMA and shown in smaps.
 
 import (
@@ -190,7 +192,11 @@ func madviseRefuses(advice int32, v vma, vr hostarch.AddrRange) error {
 			return linuxerr.EINVAL
 		}
 	case linux.MADV_DODUMP:
-		if v.special() {
+		if v.special() || v.droppable() {
+			return linuxerr.EINVAL
+		}
+	case MADV_KEEPONFORK:
+		if v.droppable() {
 			return linuxerr.EINVAL
 		}
 	case linux.MADV_DONTDUMP, linux.MADV_HUGEPAGE, linux.MADV_NOHUGEPAGE:
@@ -260,7 +266,7 @@ func madviseFlags(advice int32) (which, bits uint64, ok bool) {
 func (s Space) madviseApply(t *kernel.Task, advice int32, ar hostarch.AddrRange, vs []vma) error {
 	if which, bits, ok := madviseFlags(advice); ok {
 		for _, v := range vs {
-			if advice == linux.MADV_MERGEABLE && (v.shared() || v.hugetlb() || v.special()) {
+			if advice == linux.MADV_MERGEABLE && (v.shared() || v.hugetlb() || v.special() || v.droppable()) {
 				continue // Never merged, so not recorded (§10.6).
 			}
 			if advice == MADV_WIPEONFORK {

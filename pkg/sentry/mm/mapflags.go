@@ -13,9 +13,11 @@ package mm
 //	   legacy set (MAP_SYNC, MAP_FIXED_NOREPLACE, unknown)   -> EOPNOTSUPP
 //	   file, a MAP_TYPE other than SHARED, SHARED_VALIDATE,
 //	   PRIVATE                                             -> EINVAL
-//	5k anonymous, a MAP_TYPE other than SHARED, PRIVATE
-//	   (SHARED_VALIDATE only with MAP_HUGETLB)              -> EINVAL
+//	5k anonymous, a MAP_TYPE other than SHARED, PRIVATE,
+//	   DROPPABLE (SHARED_VALIDATE only with MAP_HUGETLB)    -> EINVAL
 //	   MAP_GROWSDOWN on a shared or hugetlb mapping          -> EINVAL
+//	   MAP_DROPPABLE with a file, MAP_HUGETLB, MAP_LOCKED or
+//	   MAP_GROWSDOWN                                        -> EINVAL
 //	6d strict commit (commit.go)                             -> ENOMEM
 //
 // Errors of steps 5i-6d come after the placement checks (EINVAL, ENOMEM,
@@ -27,8 +29,17 @@ package mm
 // (recorded as no-huge-page, as Linux 6.18 shows it), MAP_POPULATE (faulted
 // in, errors ignored) unless MAP_NONBLOCK, MAP_NORESERVE (never charged,
 // commit.go), MAP_DENYWRITE, MAP_EXECUTABLE (ignored). MAP_GROWSDOWN makes
-// a grows-down VMA for mprotect(PROT_GROWSDOWN); gVisor does not grow it on
-// a fault below it (its fault handler has no hook for that).
+// a grows-down VMA, which a fault below it extends (stack.go) and
+// mprotect(PROT_GROWSDOWN) reaches the start of.
+//
+// MAP_DROPPABLE (anonymous only) is given to gVisor as MAP_PRIVATE, which
+// it is in every other respect; the VMA carries bitDroppable with
+// NORESERVE, WIPEONFORK and DONTDUMP (smaps "nr wf dd dp"). Linux may drop
+// its pages under memory pressure; the Sentry never does, which is allowed
+// (the contents "may" be dropped), so it keeps them like private memory.
+// Under MCL_FUTURE it is checked against the lock limit like any new
+// mapping (Linux does so before it looks at the map type) but made
+// unlocked.
 //
 // MAP_HUGETLB is backed by gVisor's memory (the sandbox's huge page pool is
 // its memory), with huge pages where gVisor uses them (private anonymous,
@@ -48,6 +59,8 @@ const (
 	MAP_SYNC = 0x80000
 	// mapSharedValidate is MAP_SHARED_VALIDATE, a MAP_TYPE value.
 	mapSharedValidate = 0x03
+	// mapDroppable is MAP_DROPPABLE, a MAP_TYPE value (Linux 6.11).
+	mapDroppable = 0x08
 	// mapAbove4G is x86's MAP_ABOVE4G, a legacy flag.
 	mapAbove4G = 0x80
 	// mapHuge2MB and mapHuge1GB are the legacy huge-page size codes.
@@ -113,6 +126,14 @@ func planMap(req *MMapRequest, file bool) (mapPlan, error) {
 		case file && flags&^legacyMapFlags != 0:
 			p.late = linuxerr.EOPNOTSUPP
 		}
+	case mapDroppable:
+		// gVisor refuses this map type: it gets a private mapping, and the
+		// droppable state lives in the Peios bits.
+		p.flags = p.flags&^mapType | linux.MAP_PRIVATE
+		if file || p.hugeSize != 0 || flags&(linux.MAP_LOCKED|linux.MAP_GROWSDOWN) != 0 {
+			p.late = linuxerr.EINVAL // A hugetlb mapping has a file on Linux.
+		}
+		p.bits |= bitDroppable | bitNoReserve | bitWipeOnFork | bitDontDump
 	default:
 		p.late = linuxerr.EINVAL
 		p.flags = p.flags&^mapType | linux.MAP_PRIVATE // for the probe

@@ -101,6 +101,12 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 	if mode != memmap.MLockNone {
 		late = s.newLockRefused(t, req.Length, flags&linux.MAP_LOCKED != 0, fixedAR)
 	}
+	if plan.bits&bitDroppable != 0 {
+		// Checked as locked, made unlocked (§8.12); never MAP_LOCKED here
+		// (plan.late).
+		mode = memmap.MLockNone
+		bits &^= lockBits
+	}
 	if late == nil {
 		late = plan.late
 	}
@@ -133,6 +139,9 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 		return 0, err
 	}
 	if ar, ok := pageRange(addr, req.Length); ok {
+		if bits&bitWipeOnFork != 0 {
+			setForkState(t) // MAP_DROPPABLE: fork must wipe it.
+		}
 		s.track(ar, at, bits)
 		if mode != memmap.MLockNone {
 			setForkState(t)

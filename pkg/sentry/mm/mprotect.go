@@ -9,6 +9,9 @@ package mm
 //	5 prot bits other than R, W, X, SEM               -> EINVAL
 //	  pkey_mprotect: pkey other than -1 (no PKU, D5)  -> EINVAL
 //	6 no VMA at addr                                  -> ENOMEM
+//	  PROT_GROWSDOWN: no VMA in the range             -> ENOMEM
+//	    the first VMA in it does not grow down        -> EINVAL
+//	    (else the range starts at that VMA's start)
 //	  PROT_GROWSUP                                    -> EINVAL
 //	8 for each VMA in order:
 //	    a hole before it                              -> ENOMEM
@@ -71,12 +74,16 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 	s := lock(t)
 	defer s.Unlock()
 	if growsDown {
-		// The range starts at the start of the first VMA at or above addr;
-		// gVisor checks that VMA is a grows-down one.
+		// The range starts at the start of the first VMA in it, which
+		// must grow down (checked here, before the per-VMA checks, as
+		// Linux does; gVisor would check it only when applying).
 		var buf [1]vma
 		first := s.collect(ar, buf[:0])
 		if len(first) == 0 {
 			return linuxerr.ENOMEM
+		}
+		if !s.isGrowsDown(t, first[0].ar.Start) {
+			return linuxerr.EINVAL
 		}
 		vr, _ := s.m.FindVMARange(first[0].ar.Start)
 		ar.Start = vr.Start

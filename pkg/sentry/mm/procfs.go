@@ -7,7 +7,8 @@ package mm
 //	/proc/<pid>/smaps, .../task/<tid>/smaps   VmFlags gains sl (sealed),
 //	    dd (dontdump), dc (dontfork), wf (wipeonfork), mg (mergeable),
 //	    hg/nh (huge/no huge page, nh also for MAP_STACK), sr/rr (sequential
-//	    / random), nr (noreserve), ht (hugetlb)
+//	    / random), nr (noreserve), ht (hugetlb), dp (MAP_DROPPABLE); gVisor
+//	    itself shows gd (grows down)
 //	/proc/<pid>/status                         VmLck: the locked bytes
 //	/proc/meminfo                              CommitLimit, Committed_AS
 //	/proc/sys/vm/overcommit_memory             0 heuristic, 2 strict
@@ -22,14 +23,15 @@ import (
 	gmm "gvisor.dev/gvisor/pkg/sentry/mm"
 )
 
-// vmFlagNames are the smaps VmFlags of the Peios bits, in Linux's order.
+// vmFlagNames are the smaps VmFlags of the Peios bits, in Linux's order
+// (that of the VM_* bits).
 var vmFlagNames = []struct {
 	bit  uint64
 	name string
 }{
 	{bitSeqRead, "sr"}, {bitRandRead, "rr"}, {bitDontFork, "dc"}, {bitNoReserve, "nr"},
-	{bitHugetlb, "ht"}, {bitDontDump, "dd"}, {bitHugePage, "hg"}, {bitNoHugePage, "nh"},
-	{bitMergeable, "mg"}, {bitWipeOnFork, "wf"}, {bitSealed, "sl"},
+	{bitHugetlb, "ht"}, {bitWipeOnFork, "wf"}, {bitDontDump, "dd"}, {bitHugePage, "hg"},
+	{bitNoHugePage, "nh"}, {bitMergeable, "mg"}, {bitDroppable, "dp"}, {bitSealed, "sl"},
 }
 
 // Smaps adds the Peios VmFlags of the VMAs of m to text, gVisor's smaps.

@@ -44,6 +44,13 @@ const (
 	bitHugetlb uint64 = 1 << 45
 	bitHuge1G  uint64 = 1 << 44
 
+	// bitDroppable marks a MAP_DROPPABLE mapping (§8.1 step 5k), which also
+	// carries bitNoReserve, bitWipeOnFork and bitDontDump. Linux may drop
+	// its pages under memory pressure; the Sentry never does, which the
+	// flag allows. It is never locked (mlock, mlockall, MCL_FUTURE: §8.12),
+	// and MADV_KEEPONFORK and MADV_DODUMP refuse it (§10.4, §10.5).
+	bitDroppable uint64 = 1 << 36
+
 	// pkeyShift positions the VMA's protection key (§13, 4 bits: 43..40),
 	// set by pkey_mprotect under software keys (pkey.go); 0 elsewhere.
 	pkeyShift        = 40
@@ -66,6 +73,7 @@ const (
 
 func (v vma) locked() bool         { return v.mask&bitLocked != 0 }
 func (v vma) hugetlb() bool        { return v.mask&bitHugetlb != 0 }
+func (v vma) droppable() bool      { return v.mask&bitDroppable != 0 }
 func (v vma) shared() bool         { return v.mask&bitShared != 0 }
 func (v vma) file() bool           { return v.mask&bitFile != 0 }
 func (v vma) special() bool        { return v.mask&bitSpecial != 0 }
@@ -73,6 +81,11 @@ func (v vma) privateAnon() bool    { return v.mask&(bitShared|bitFile|bitSpecial
 func (v vma) wipeOnFork() bool     { return v.mask&bitWipeOnFork != 0 }
 func (v vma) accounted() bool      { return v.mask&bitAccounted != 0 }
 func (v vma) mayWriteShared() bool { return v.shared() && v.mask&bitNoMayWrite == 0 }
+
+// neverLocked reports whether v is never locked nor counted in locked_vm
+// (hugetlb, §15; MAP_DROPPABLE, §8.12): mlock and mlockall accept it and
+// leave it as it is.
+func (v vma) neverLocked() bool { return v.mask&(bitHugetlb|bitDroppable) != 0 }
 
 // hugeSize returns the huge page size of a hugetlb VMA.
 func (v vma) hugeSize() uint64 {

@@ -3,8 +3,9 @@
  * MAP_SHARED_VALIDATE (EOPNOTSUPP), MAP_TYPE values, MAP_SYNC, MAP_HUGETLB
  * sizes, rounding, alignment and the hugetlb rules of §15, MAP_32BIT,
  * MAP_STACK, MAP_POPULATE/MAP_NONBLOCK, MAP_FIXED_NOREPLACE,
- * MAP_GROWSDOWN, MAP_NORESERVE. MAP_LOCKED: mlock.c; MAP_UNINITIALIZED:
- * mmap_flags.c; commit accounting: commit.c.
+ * MAP_GROWSDOWN, MAP_NORESERVE, MAP_DROPPABLE. MAP_LOCKED: mlock.c;
+ * MAP_UNINITIALIZED: mmap_flags.c; commit accounting: commit.c; growth of
+ * MAP_GROWSDOWN mappings: growsdown.c.
  *
  * MAP_HUGETLB needs a huge page pool on Linux (the test host has none, so
  * there it fails ENOMEM); the sandbox backs it with its memory. The checks
@@ -101,7 +102,7 @@ static void map_types(void)
 
 	for (int type = 0; type <= 0xf; type++) {
 		if (type == MAP_SHARED || type == MAP_PRIVATE || type == MAP_SHARED_VALIDATE || type == 0x08)
-			continue; /* 0x08 is MAP_DROPPABLE (not covered) */
+			continue; /* 0x08 is MAP_DROPPABLE: droppable() */
 		EXPECT_MAP_ERR(nm("type_%#x_anon_einval_8.1.5k", type), mmap(NULL, PG, RW, type | MAP_ANONYMOUS, -1, 0),
 			       EINVAL);
 		EXPECT_MAP_ERR(nm("type_%#x_file_einval_8.1.5j", type), mmap(NULL, PG, RW, type, fd, 0), EINVAL);
@@ -296,6 +297,98 @@ static void others(void)
 	close(fd);
 }
 
+/* ---- MAP_DROPPABLE (§8.1 5k, §9, §8.12, §10.4-10.6) ---- */
+
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+#define DROP (MAP_DROPPABLE | MAP_ANONYMOUS)
+
+/* wiped_in_child checks, in a forked child, that p reads as zero. */
+static void wiped_in_child(void *arg)
+{
+	EXPECT_TRUE("droppable_fork_child_wiped_9", filled(arg, 4 * PG, 0));
+}
+
+static void droppable(void)
+{
+	int fd = memfd(1);
+	unsigned char *p, *q;
+	struct rlimit rl;
+
+	/* A known lock limit, so that MAP_LOCKED meets no EPERM or EAGAIN
+	 * before the map type's EINVAL (§8.1 5i, 5k). */
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	rl.rlim_cur = 64 * PG;
+	SETUP("setup_memlock", (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 64 * PG) || setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
+
+	/* Refused: a file, locked, grows-down or hugetlb (§8.1 5j, 5k). */
+	EXPECT_MAP_ERR("droppable_file_einval_8.1.5j", mmap(NULL, PG, RW, MAP_DROPPABLE, fd, 0), EINVAL);
+	EXPECT_MAP_ERR("droppable_bad_fd_ebadf_first_8.1.2", mmap(NULL, PG, RW, MAP_DROPPABLE, -1, 0), EBADF);
+	EXPECT_MAP_ERR("droppable_locked_einval_8.1.5k", mmap(NULL, PG, RW, DROP | MAP_LOCKED, -1, 0), EINVAL);
+	EXPECT_MAP_ERR("droppable_growsdown_einval_8.1.5k", mmap(NULL, PG, RW, DROP | MAP_GROWSDOWN, -1, 0), EINVAL);
+	EXPECT_MAP_ERR("droppable_hugetlb_einval_8.1.5k", mmap(NULL, HUGE_2M, RW, DROP | MAP_HUGETLB, -1, 0), EINVAL);
+	EXPECT_MAP_ERR("droppable_len0_einval_first_8.1.5a", mmap(NULL, 0, RW, DROP | MAP_LOCKED, -1, 0), EINVAL);
+	EXPECT_MAP_ERR("droppable_locked_huge_length_enomem_first_8.1.5g",
+		       mmap(NULL, 1UL << 47, RW, DROP | MAP_LOCKED, -1, 0), ENOMEM);
+	q = map_anon(1, RW);
+	if (q) {
+		EXPECT_MAP_ERR("droppable_locked_noreplace_overlap_eexist_first_8.1.5h",
+			       mmap(q, PG, RW, DROP | MAP_LOCKED | MAP_FIXED_NOREPLACE, -1, 0), EEXIST);
+		q[0] = 0x61;
+		EXPECT_MAP_ERR("droppable_locked_fixed_einval_9", mmap(q, PG, RW, DROP | MAP_LOCKED | MAP_FIXED, -1, 0),
+			       EINVAL);
+		EXPECT_TRUE("droppable_refused_old_mapping_kept_0.1", perms_is(q, "rw-p") && q[0] == 0x61);
+		munmap(q, PG);
+	}
+	close(fd);
+
+	p = mmap(NULL, 4 * PG, RW, DROP, -1, 0);
+	EXPECT_MAP_OK("droppable_anon_ok_9", p);
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 0x62, 4 * PG);
+	EXPECT_TRUE("droppable_private_rw_9", perms_is(p, "rw-p") && filled(p, 4 * PG, 0x62));
+	EXPECT_TRUE("droppable_smaps_nr_wf_dd_dp_19", strstr(vmflags(p), " nr wf dd dp ") != NULL);
+
+	/* Advice (§10.4-10.6). */
+	EXPECT_ERR("droppable_keeponfork_einval_10.4", madvise(p, PG, MADV_KEEPONFORK), EINVAL);
+	EXPECT_ERR("droppable_dodump_einval_10.5", madvise(p, PG, MADV_DODUMP), EINVAL);
+	EXPECT_TRUE("droppable_refused_advice_flags_kept_10.4", has_flag(p, "wf") && has_flag(p, "dd"));
+	EXPECT_OK("droppable_wipeonfork_ok_10.4", madvise(p, PG, MADV_WIPEONFORK));
+	EXPECT_OK("droppable_dontdump_ok_10.5", madvise(p, PG, MADV_DONTDUMP));
+	EXPECT_OK("droppable_mergeable_ok_10.6", madvise(p, 4 * PG, MADV_MERGEABLE));
+	EXPECT_TRUE("droppable_mergeable_not_recorded_10.6", !has_flag(p, "mg"));
+
+	/* Fork wipes it (WIPEONFORK); the parent keeps its contents. */
+	check_fork_child("droppable_fork_child", wiped_in_child, p);
+	EXPECT_TRUE("droppable_fork_parent_kept_9", filled(p, 4 * PG, 0x62));
+
+	/* mlock accepts it and never locks it (§8.12). */
+	EXPECT_OK("droppable_mlock_ok_8.12", mlock(p, 4 * PG));
+	EXPECT_TRUE("droppable_mlock_not_locked_8.12", !has_flag(p, "lo"));
+	EXPECT_EQ("droppable_mlock_not_counted_8.12", field_kb("/proc/self/status", "VmLck"), 0);
+	EXPECT_OK("droppable_mlock2_onfault_ok_8.12", syscall(SYS_mlock2, p, 4 * PG, MLOCK_ONFAULT));
+	EXPECT_EQ("droppable_mlock2_not_counted_8.12", field_kb("/proc/self/status", "VmLck"), 0);
+	EXPECT_OK("droppable_munlock_ok_8.12", munlock(p, 4 * PG));
+	EXPECT_OK("droppable_mlockall_future_ok_8.12", mlockall(MCL_FUTURE));
+	q = mmap(NULL, 4 * PG, RW, DROP, -1, 0);
+	EXPECT_MAP_OK("droppable_under_mcl_future_ok_8.12", q);
+	EXPECT_TRUE("droppable_under_mcl_future_not_locked_8.12", q != MAP_FAILED && !has_flag(q, "lo"));
+	EXPECT_OK("droppable_munlockall_ok_8.12", munlockall());
+	if (q != MAP_FAILED)
+		munmap(q, 4 * PG);
+
+	/* mremap growth keeps it droppable; mseal shows after dp. */
+	q = mremap(p, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
+	EXPECT_MAP_OK("droppable_mremap_grow_ok_8.3", q);
+	if (q == MAP_FAILED)
+		return;
+	EXPECT_TRUE("droppable_mremap_grown_droppable_19", strstr(vmflags(q + 6 * PG), " nr wf dd dp ") != NULL);
+	EXPECT_OK("droppable_mseal_ok_8.11", sys_mseal(q, 8 * PG, 0));
+	EXPECT_TRUE("droppable_smaps_dp_before_sl_19", strstr(vmflags(q), " dp sl ") != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	check_init("mapflags", &argc, argv);
@@ -303,5 +396,6 @@ int main(int argc, char **argv)
 	map_types();
 	hugetlb();
 	others();
+	droppable();
 	return check_finish();
 }

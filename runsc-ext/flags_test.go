@@ -22,6 +22,7 @@ func TestExtractPeiosFlags(t *testing.T) {
 		{in: []string{"r", "-peios-wx", "locked", "--debug", "run", "c"}, out: []string{"r", "--debug", "run", "c"}, wx: "locked"},
 		{in: []string{"r", "--peios-wx=sometimes", "do"}, wantErr: `--peios-wx="sometimes": "sometimes" is not a W^X policy`},
 		{in: []string{"r", "--peios-wx"}, wantErr: "--peios-wx needs a value"},
+		{in: []string{"r", "--peios-pkeys=hardware", "do"}, wantErr: `--peios-pkeys="hardware": "hardware" is not a protection-key policy; accepted: none`},
 		{in: []string{"r", "--peios-bogus=1"}, wantErr: "unknown flag -peios-bogus"},
 	} {
 		out, f, err := extractPeiosFlags(tc.in)
@@ -58,6 +59,13 @@ func TestBuildConfig(t *testing.T) {
 	if err != nil || c.policy.WX != mm.WXLocked {
 		t.Errorf("flag only: got %+v, %v; want locked", c, err)
 	}
+	c, err = buildConfig(peiosFlags{"pkeys": "none"}, map[string]string{"dev.peios.mm/pkeys": "software"})
+	if err != nil || c.policy.PKeys != mm.PKeysSoftware {
+		t.Errorf("annotation pkeys=software over flag none: got %v, %v", c.policy.PKeys, err)
+	}
+	if c, err = buildConfig(nil, nil); err != nil || c.policy.PKeys != mm.PKeysNone {
+		t.Errorf("pkeys default: got %v, %v; want none", c.policy.PKeys, err)
+	}
 	c, err = buildConfig(nil, map[string]string{
 		"dev.peios.mm/pip":         "Protected:PeiosTcb",
 		"dev.peios.mm/mitigations": "0x8",
@@ -74,6 +82,7 @@ func TestBuildConfig(t *testing.T) {
 		"dev.peios.mm/process-sd":   "SDDL",
 		"dev.peios.mm/commit":       "heuristic or strict",
 		"dev.peios.mm/commit-limit": "byte count",
+		"dev.peios.mm/pkeys":        "none (Linux without PKU) or software",
 		"dev.peios.mm/bogus":        "supported:",
 	} {
 		_, err := buildConfig(nil, map[string]string{key: "no such value"})

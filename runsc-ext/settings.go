@@ -93,6 +93,11 @@ var settings = map[string]setting{
 		c.policy.Commit = p
 		return err
 	}},
+	"pkeys": {"none (Linux without PKU) or software (keys kept and enforced on the Sentry's own accesses to user memory)", func(c *config, v string) error {
+		p, err := mm.ParsePKeyPolicy(v)
+		c.policy.PKeys = p
+		return err
+	}},
 	"commit-limit": {"a byte count, optionally with K, M, G or T (e.g. 512M); default the sandbox's memory size", func(c *config, v string) error {
 		l, err := mm.ParseCommitLimit(v)
 		c.policy.CommitLimit = l

@@ -52,7 +52,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/native-differences.txt from a native run (use with -run Native)")
 
 // programs lists every C program of the suite, in the order they are run.
-var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr", "madvise", "mapflags", "growsdown", "mlock", "pkey", "residency", "commit"}
+var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr", "madvise", "mapflags", "growsdown", "mlock", "pkey", "pkey_soft", "residency", "commit"}
 
 // platforms lists the gVisor platforms every sandbox test runs on (D7).
 var platforms = []string{"systrap", "ptrace"}
@@ -572,8 +572,8 @@ func TestPolicyAnnotation(t *testing.T) {
 const commitLimit = "268435456"
 
 // TestMemoryPolicies runs the programs whose rules depend on the sandbox
-// policy under that policy (D3, D6; §14 with SeLockMemoryPrivilege from
-// the sandbox flag until tokens carry privileges), set by flag or by
+// policy under that policy (D3, D5, D6; §14 with SeLockMemoryPrivilege
+// from the sandbox flag until tokens carry privileges), set by flag or by
 // annotation.
 func TestMemoryPolicies(t *testing.T) {
 	strict := []string{"--peios-commit=strict", "--peios-commit-limit=" + commitLimit}
@@ -583,6 +583,9 @@ func TestMemoryPolicies(t *testing.T) {
 		{name: "commit_strict_flag/commit", flags: strict, prog: "commit", args: []string{"strict", commitLimit}},
 		{name: "commit_limit_suffix/commit", flags: []string{"--peios-commit=strict", "--peios-commit-limit=256M"},
 			prog: "commit", args: []string{"strict", commitLimit}},
+		{name: "pkeys_software_flag/pkey_soft", flags: []string{"--peios-pkeys=software"}, prog: "pkey_soft", args: []string{"software"}},
+		{name: "pkeys_none_flag/pkey_soft", flags: []string{"--peios-pkeys=none"}, prog: "pkey_soft"},
+		{name: "pkeys_none_flag/pkey", flags: []string{"--peios-pkeys=none"}, prog: "pkey"},
 	}
 	for _, platform := range platforms {
 		for _, c := range cases {
@@ -597,12 +600,23 @@ func TestMemoryPolicies(t *testing.T) {
 			r, out := runBundle(t, sandboxOpts{platform: platform}, args, ann)
 			requireAllPass(t, "commit", r, out)
 		})
+		t.Run(platform+"/pkeys_software_annotation/pkey_soft", func(t *testing.T) {
+			args := []string{filepath.Join(binDir, "pkey_soft"), "software"}
+			r, out := runBundle(t, sandboxOpts{platform: platform}, args, map[string]string{"dev.peios.mm/pkeys": "software"})
+			requireAllPass(t, "pkey_soft", r, out)
+		})
+		t.Run(platform+"/pkeys_none_annotation_overrides_flag/pkey_soft", func(t *testing.T) {
+			args := []string{filepath.Join(binDir, "pkey_soft")}
+			flags := []string{"--peios-pkeys=software"}
+			r, out := runBundle(t, sandboxOpts{platform: platform, flags: flags}, args, map[string]string{"dev.peios.mm/pkeys": "none"})
+			requireAllPass(t, "pkey_soft", r, out)
+		})
 		t.Run(platform+"/commit_annotation_overrides_flag/commit", func(t *testing.T) {
 			args := []string{filepath.Join(binDir, "commit")}
 			r, out := runBundle(t, sandboxOpts{platform: platform, flags: strict}, args, map[string]string{"dev.peios.mm/commit": "heuristic"})
 			requireAllPass(t, "commit", r, out)
 		})
-		for key, bad := range map[string]string{"dev.peios.mm/commit": "lazy", "dev.peios.mm/commit-limit": "-1"} {
+		for key, bad := range map[string]string{"dev.peios.mm/commit": "lazy", "dev.peios.mm/commit-limit": "-1", "dev.peios.mm/pkeys": "hardware"} {
 			t.Run(platform+"/bad_"+strings.TrimPrefix(key, "dev.peios.mm/")+"_refused", func(t *testing.T) {
 				r, out := runBundle(t, sandboxOpts{platform: platform}, []string{filepath.Join(binDir, "commit")}, map[string]string{key: bad})
 				if r.Err == nil || len(out.Checks) > 0 {

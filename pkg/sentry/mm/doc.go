@@ -15,9 +15,11 @@
 // space cannot do this: a forked child runs before clone returns, and a
 // restored sandbox has new address-space objects.
 //
-// Per-process state (mitigations, dynamic-code policy) is kept the same way
-// in the high bits of every task's own NUMA nodemask (see process.go): gVisor
-// copies it to a new task at clone, keeps it across exec and saves it.
+// Per-process state (mitigations, dynamic-code policy, protection-key
+// allocation) is kept the same way in the high bits of every task's own
+// NUMA nodemask (see process.go), and a thread's PKRU in bits 2..31 of its
+// own (pkey.go): the clone wrapper copies them to a new task, and gVisor
+// keeps them across exec and saves them.
 //
 // The mempolicy syscalls are wrapped (mempolicy.go) so that programs never
 // see or change these bits.

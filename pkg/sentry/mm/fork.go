@@ -32,7 +32,7 @@ const procForkState uint64 = 1 << 51
 
 // procImageBits are the process bits that describe the address space and
 // so end with exec: MCL_FUTURE, the fork state and the pkey state.
-const procImageBits = procMCLFuture | procMCLOnFault | procForkState | procPkeyTried
+const procImageBits = procMCLFuture | procMCLOnFault | procForkState | procPkeyBits
 
 // setForkState records that t's process has state a fork must fix.
 //

@@ -1,7 +1,8 @@
 package mm
 
 // The mempolicy syscalls see the NUMA nodemasks that also carry the Peios
-// bits (vmabits.go, process.go). gVisor's own handlers do the work; these
+// bits (vmabits.go, process.go; a task's also its PKRU, pkey.go). gVisor's
+// own handlers do the work; these
 // wrappers hide the bits from get_mempolicy and keep them across
 // set_mempolicy and mbind. Each runs under spaceLock.mu, so no Peios check sees
 // the moment in which the bits are hidden or rewritten.
@@ -19,7 +20,7 @@ func GetMempolicy(t *kernel.Task, addr hostarch.Addr, flags uint32, do func() er
 	defer s.Unlock()
 	if flags&linux.MPOL_F_ADDR == 0 || flags&linux.MPOL_F_MEMS_ALLOWED != 0 {
 		policy, mask := t.NumaPolicy()
-		t.SetNumaPolicy(policy, mask&^peiosBits)
+		t.SetNumaPolicy(policy, mask&^taskHidden)
 		defer t.SetNumaPolicy(policy, mask)
 		return do()
 	}
@@ -44,9 +45,12 @@ func SetMempolicy(t *kernel.Task, do func() error) error {
 	_, before := t.NumaPolicy()
 	err := do()
 	policy, mask := t.NumaPolicy()
-	t.SetNumaPolicy(policy, mask&^peiosBits|before&peiosBits)
+	t.SetNumaPolicy(policy, mask&^taskHidden|before&taskHidden)
 	return err
 }
+
+// taskHidden are the bits of a task nodemask that are not the program's.
+const taskHidden = peiosBits | taskPKRUBits
 
 // Mbind runs do, gVisor's mbind over [addr, addr+length), and then restores
 // the Peios bits of every VMA it touched.

@@ -7,7 +7,8 @@ package mm
 //	3 len == 0                                        -> 0
 //	4 len rounds up past the end of memory            -> ENOMEM
 //	5 prot bits other than R, W, X, SEM               -> EINVAL
-//	  pkey_mprotect: pkey other than -1 (no PKU, D5)  -> EINVAL
+//	  pkey_mprotect: pkey other than -1, or with
+//	  software keys not 0 or allocated (pkey.go)      -> EINVAL
 //	6 no VMA at addr                                  -> ENOMEM
 //	  PROT_GROWSDOWN: no VMA in the range             -> ENOMEM
 //	    the first VMA in it does not grow down        -> EINVAL
@@ -63,9 +64,6 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 	if prot&^(linux.PROT_READ|linux.PROT_WRITE|linux.PROT_EXEC|linux.PROT_SEM|linux.PROT_GROWSDOWN|linux.PROT_GROWSUP) != 0 {
 		return linuxerr.EINVAL
 	}
-	if pkey != NoPKey {
-		return linuxerr.EINVAL
-	}
 	at := hostarch.AccessType{
 		Read:    prot&linux.PROT_READ != 0,
 		Write:   prot&linux.PROT_WRITE != 0,
@@ -73,6 +71,10 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 	}
 	s := lock(t)
 	defer s.Unlock()
+	keyWhich, keyBits, err := checkMProtectKey(t, pkey)
+	if err != nil {
+		return err
+	}
 	if growsDown {
 		// The range starts at the start of the first VMA in it, which
 		// must grow down (checked here, before the per-VMA checks, as
@@ -130,7 +132,7 @@ func MProtect(t *kernel.Task, addr hostarch.Addr, length uint64, prot uint32, pk
 		return err
 	}
 	for _, v := range vs {
-		s.setVMABits(v, protBits|bitAccounted, protMaskAfter(v, effectiveProt(v, at, impliesExec))|chargedAfter(v, at))
+		s.setVMABits(v, protBits|bitAccounted|keyWhich, protMaskAfter(v, effectiveProt(v, at, impliesExec))|chargedAfter(v, at)|keyBits)
 	}
 	settle(need, 0, true) // After the bits carry the charge.
 	return nil

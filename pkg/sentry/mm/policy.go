@@ -73,6 +73,8 @@ type Policy struct {
 	// by container name and UID (dev.peios.mm/mitigations); forks copy
 	// them.
 	Mitigations kacs.Selected[security.Mitigation]
+	// PKeys is the protection-key policy (D5, pkey.go).
+	PKeys PKeyPolicy
 }
 
 // policies holds the sandbox's and each container's policy.

@@ -82,10 +82,11 @@ func setProcess(t *kernel.Task, p process) {
 // ExecCompleted resets the per-image state of t's process after a successful
 // execve: the dynamic-code choice goes back to the sandbox default (D1),
 // while the PSB mitigations are kept (§4.4); the state of the old address
-// space (MCL_FUTURE, keys: procImageBits) ends with it, and the new image
-// is charged (commit.go).
+// space (MCL_FUTURE, keys: procImageBits) ends with it, the thread's PKRU
+// goes back to the default (pkey.go), and the new image is charged
+// (commit.go).
 func ExecCompleted(t *kernel.Task) {
 	policy, mask := t.NumaPolicy()
-	t.SetNumaPolicy(policy, mask&^(procDynChosen|procDynAllowed|procImageBits))
+	t.SetNumaPolicy(policy, mask&^(procDynChosen|procDynAllowed|procImageBits|taskPKRUBits))
 	imageLoaded(t)
 }

@@ -8,7 +8,9 @@ package mm
 //	    dd (dontdump), dc (dontfork), wf (wipeonfork), mg (mergeable),
 //	    hg/nh (huge/no huge page, nh also for MAP_STACK), sr/rr (sequential
 //	    / random), nr (noreserve), ht (hugetlb), dp (MAP_DROPPABLE); gVisor
-//	    itself shows gd (grows down)
+//	    itself shows gd (grows down); with software keys (pkey.go) each
+//	    VMA also has ProtectionKey, its key, before VmFlags as Linux prints
+//	    it on a CPU with PKU
 //	/proc/<pid>/status                         VmLck: the locked bytes
 //	/proc/meminfo                              CommitLimit, Committed_AS
 //	/proc/sys/vm/overcommit_memory             0 heuristic, 2 strict
@@ -34,8 +36,10 @@ var vmFlagNames = []struct {
 	{bitNoHugePage, "nh"}, {bitMergeable, "mg"}, {bitDroppable, "dp"}, {bitSealed, "sl"},
 }
 
-// Smaps adds the Peios VmFlags of the VMAs of m to text, gVisor's smaps.
-func Smaps(m *gmm.MemoryManager, text []byte) []byte {
+// Smaps adds the Peios lines of the VMAs of m, the address space of t, to
+// text, gVisor's smaps.
+func Smaps(t *kernel.Task, m *gmm.MemoryManager, text []byte) []byte {
+	keys := softKeys(t)
 	var out bytes.Buffer
 	out.Grow(len(text) + len(text)/16)
 	var mask uint64
@@ -50,6 +54,9 @@ func Smaps(m *gmm.MemoryManager, text []byte) []byte {
 			if _, nm, err := m.NumaPolicy(start); err == nil {
 				mask = nm
 			}
+		}
+		if keys && bytes.HasPrefix(line, []byte("VmFlags:")) {
+			fmt.Fprintf(&out, "ProtectionKey:  %8d\n", mask&pkeyBits>>pkeyShift)
 		}
 		if !bytes.HasPrefix(line, []byte("VmFlags:")) || mask == 0 {
 			out.Write(line)

@@ -5,10 +5,11 @@ package mm
 //	a new process while the NO_CHILD mitigation is set -> EPERM
 //
 // The child gets its parent's per-process Peios state (mitigations,
-// dynamic-code choice) exactly as it is at the moment of the clone: the
-// clone runs under the parent's address-space lock, so no other thread can
-// change that state or a mapping's Peios bits half-way, and the child's bits
-// are set before any task that waits on spawnMu can look at them.
+// dynamic-code choice, keys) and the calling thread's PKRU (pkey.go)
+// exactly as they are at the moment of the clone: the clone runs under the
+// parent's address-space lock, so no other thread can change that state or
+// a mapping's Peios bits half-way, and the child's bits are set before any
+// task that waits on spawnMu can look at them.
 
 import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
@@ -39,8 +40,9 @@ func Spawn(t *kernel.Task, flags uint64, do CloneFunc) (uintptr, *kernel.Syscall
 	tid, ctrl, err := do()
 	if err == nil {
 		if child := t.PIDNamespace().TaskWithID(kernel.ThreadID(tid)); child != nil {
+			_, own := t.NumaPolicy()
 			policy, mask := child.NumaPolicy()
-			child.SetNumaPolicy(policy, mask&^peiosBits|f.childBits(p.bits))
+			child.SetNumaPolicy(policy, mask&^(peiosBits|taskPKRUBits)|f.childBits(p.bits)|own&taskPKRUBits)
 			f.child(child)
 		}
 	}

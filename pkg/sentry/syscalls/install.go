@@ -59,9 +59,25 @@ var wrapped = map[string]wrap{
 
 	"pidfd_open": pidfdOpen,
 	"ptrace":     ptrace,
-	// Reimplemented: only the process SD and PIP decide (kacs).
-	"process_vm_readv":  replace(processVMReadv),
-	"process_vm_writev": replace(processVMWritev),
+	// Reimplemented: only the process SD and PIP decide (kacs); the local
+	// side is checked against protection keys first (pkeyio.go).
+	"process_vm_readv":  chain(replace(processVMReadv), keyedVM(true)),
+	"process_vm_writev": chain(replace(processVMWritev), keyedVM(false)),
+
+	// Protection keys on the Sentry's accesses to user buffers (pkeyio.go).
+	"read":      keyedBuffer(1, 2, true),
+	"pread64":   keyedBuffer(1, 2, true),
+	"recvfrom":  keyedBuffer(1, 2, true),
+	"getrandom": keyedBuffer(0, 1, true),
+	"write":     keyedBuffer(1, 2, false),
+	"pwrite64":  keyedBuffer(1, 2, false),
+	"sendto":    keyedBuffer(1, 2, false),
+	"readv":     keyedIovecs(1, 2, true),
+	"preadv":    keyedIovecs(1, 2, true),
+	"preadv2":   keyedIovecs(1, 2, true),
+	"writev":    keyedIovecs(1, 2, false),
+	"pwritev":   keyedIovecs(1, 2, false),
+	"pwritev2":  keyedIovecs(1, 2, false),
 }
 
 // optional lists the wrapped syscalls an architecture may lack (ARM64 has

@@ -43,7 +43,8 @@ func munlockall(kernel.SyscallFn) kernel.SyscallFn {
 
 func pkeyAlloc(kernel.SyscallFn) kernel.SyscallFn {
 	return func(t *kernel.Task, sysno uintptr, args arch.SyscallArguments) (uintptr, *kernel.SyscallControl, error) {
-		return 0, nil, mm.PkeyAlloc(t, args[0].Uint64(), args[1].Uint64())
+		key, err := mm.PkeyAlloc(t, args[0].Uint64(), args[1].Uint64())
+		return uintptr(key), nil, err
 	}
 }
 

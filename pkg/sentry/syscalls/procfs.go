@@ -154,7 +154,7 @@ func (s *procSource) Generate(ctx context.Context, buf *bytes.Buffer) error {
 			break
 		}
 		if s.Kind == procSmaps {
-			text = mm.Smaps(m, text)
+			text = mm.Smaps(s.Task, m, text)
 		} else {
 			text = mm.Status(m, text)
 		}

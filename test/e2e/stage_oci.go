@@ -163,7 +163,14 @@ func (t *test) stageOCI() error {
 	_, err = t.ociRuntime(2*time.Minute, "checkpoint", "--image-path="+image, id)
 	t.check("oci: checkpoint", err)
 	t.check("oci: state is stopped after checkpoint", t.waitOCIState(id, "stopped"))
-	_, err = t.ociRuntime(time.Minute, "delete", id)
+	// runsc decides "stopped" by asking the sandbox, which is still
+	// exiting after a checkpoint ("inherently racy", says runsc's
+	// container.Load): on a loaded machine a delete right after "state"
+	// said stopped can still find it running, so it is retried.
+	err = waitFor(30*time.Second, 300*time.Millisecond, func() (bool, error) {
+		_, err := t.ociRuntime(time.Minute, "delete", id)
+		return err == nil, err
+	})
 	t.check("oci: delete the checkpointed container", err)
 
 	rid := "e2e-oci-restored"

@@ -11,6 +11,8 @@
  *
  * Usage: residency
  */
+#include <sys/stat.h>
+
 #include "check.h"
 #include "mm_util.h"
 
@@ -126,6 +128,101 @@ static void mincore_rules(void)
 	munmap(ro, PG);
 }
 
+/* ---- mincore of files the caller may not see into (§8.14) ---- */
+
+/* file_for makes an n-page file under /tmp with owner uid and mode, its
+ * pages written back and dropped from the page cache where the host's
+ * filesystem can drop them (so that untouched pages are not resident),
+ * and returns its path in path. */
+static int file_for(const char *tag, size_t n, uid_t uid, mode_t mode, char *path)
+{
+	int fd = tmpfile_of(tag, n, 0x5a);
+
+	if (fd < 0)
+		return -1;
+	strcpy(path, tmp_path);
+	fsync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (fchown(fd, uid, uid) || fchmod(fd, mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* map_file maps path read-only and shared, n pages, or returns NULL. */
+static unsigned char *map_file(const char *path, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	void *p;
+
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, n * PG, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* all_resident reports whether the n entries of vec are 1. */
+static int all_resident(const unsigned char *vec, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vec[i] != 1)
+			return 0;
+	return 1;
+}
+
+/*
+ * A file VMA whose file the caller neither owns nor may open for writing
+ * shows every page resident, whatever is (Linux's can_do_mincore); a file
+ * it owns or may write shows its real residency. The caller is a child
+ * that drops to uid 65534, so that no capability stands in.
+ */
+static void mincore_file_rules(void)
+{
+	enum { N = 1024 }; /* 4 MiB: untouched pages stay unmapped */
+	static unsigned char vec[N];
+	char other[96], owned[96], writable[96];
+	int fo = file_for("mincore-other", N, 0, 0444, other);
+	int fm = file_for("mincore-owned", N, 65534, 0444, owned);
+	int fw = file_for("mincore-writable", N, 0, 0666, writable);
+	int status = -1;
+	pid_t pid;
+
+	SETUP("setup_mincore_files", fo >= 0 && fm >= 0 && fw >= 0);
+	if (fo < 0 || fm < 0 || fw < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		unsigned char *o, *m, *w;
+
+		SETUP("setup_mincore_nobody", setgid(65534) == 0 && setuid(65534) == 0);
+		o = map_file(other, N);
+		m = map_file(owned, N);
+		w = map_file(writable, N);
+		SETUP("setup_mincore_file_maps", o && m && w);
+		if (!o || !m || !w)
+			_exit(0);
+		EXPECT_OK("mincore_unowned_readonly_file_ok_8.14", mincore(o, N * PG, vec));
+		EXPECT_TRUE("mincore_unowned_readonly_file_all_resident_8.14", all_resident(vec, N));
+		(void)*(volatile unsigned char *)m;
+		EXPECT_OK("mincore_owned_file_ok_8.14", mincore(m, N * PG, vec));
+		EXPECT_TRUE("mincore_owned_file_real_residency_8.14", vec[0] == 1 && vec[N - 1] == 0);
+		(void)*(volatile unsigned char *)w;
+		EXPECT_OK("mincore_writable_file_ok_8.14", mincore(w, N * PG, vec));
+		EXPECT_TRUE("mincore_writable_file_real_residency_8.14", vec[0] == 1 && vec[N - 1] == 0);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE("mincore_file_child_exits_8.14", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fo);
+	close(fm);
+	close(fw);
+	unlink(other);
+	unlink(owned);
+	unlink(writable);
+}
+
 /* ---- remap_file_pages (§8.7) ---- */
 
 static void fill_pages(unsigned char *p, int n)
@@ -195,6 +292,7 @@ int main(int argc, char **argv)
 	probe_install();
 	msync_rules();
 	mincore_rules();
+	mincore_file_rules();
 	remap_rules();
 	return check_finish();
 }

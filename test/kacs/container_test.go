@@ -42,23 +42,6 @@ func identityByContainerName(t *testing.T, platform string) {
 	s.runOut(rootOut, "run", "--detach", "--bundle", s.bundle, s.id)
 	s.cleanup()
 
-	// The container "app", joining the sandbox.
-	app := "app-" + s.id // not s.id + anything: runsc takes ID prefixes
-	appBundle := filepath.Join(t.TempDir(), "app")
-	s.writeSpec(appBundle, map[string]string{
-		"io.kubernetes.cri.container-type": "container",
-		"io.kubernetes.cri.sandbox-id":     s.id,
-		"io.kubernetes.cri.container-name": "app",
-	}, ident, "wait")
-	appOut := filepath.Join(t.TempDir(), "app.out")
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s.runsc(ctx, "delete", "-force", app).Run()
-	})
-	s.runOut(appOut, "create", "--bundle", appBundle, app)
-	s.runOut(appOut, "start", app)
-
 	system := map[string]string{
 		"user": "S-1-5-18", "sd_owner": "S-1-5-18", "psb": "pip_type=0 pip_trust=0 mitigations=0x200 *",
 		"wx_get": "0", "mmap_wx": "-1 EACCES", "wx_optout": "-1 EPERM",
@@ -68,7 +51,9 @@ func identityByContainerName(t *testing.T, platform string) {
 		"wx_get": "1", "mmap_wx": "0", "wx_optout": "0",
 	}
 	expectIdent(t, "root container's first process (uid 0)", waitLines(t, rootOut, 6), system)
-	expectIdent(t, "app's first process (uid 0)", waitLines(t, appOut, 6), appWant)
+	// The container "app", joining the sandbox, gets the pod's entries
+	// for its name.
+	app := s.joinContainer(t, "app", nil, ident, appWant)
 	expectIdent(t, "exec into the root container as uid 0", lines(s.exec("0:0", false, ident)), system)
 	other := map[string]string{}
 	for k, v := range system {
@@ -81,8 +66,8 @@ func identityByContainerName(t *testing.T, platform string) {
 
 	// The container "own" carries annotations of its own, as
 	// crictl/containerd pass a container's annotations: its keys replace
-	// the pod's (here even the pod's entry for a container named "own"),
-	// the pod's other keys still apply.
+	// the pod's (entries by name and "*" alike); the pod's other keys
+	// would still apply.
 	ownWant := map[string]string{
 		"user": "S-1-5-21-1-2-3-1007", "sd_owner": "S-1-5-21-1-2-3-1007", "psb": "pip_type=512 pip_trust=8192 mitigations=0x004 *",
 		"wx_get": "1", "mmap_wx": "0", "wx_optout": "0",
@@ -97,14 +82,7 @@ func identityByContainerName(t *testing.T, platform string) {
 	s.joinContainer(t, "plain", nil, ident, system)
 	// A malformed annotation of a joining container refuses its create,
 	// naming the key.
-	bad := "bad-" + s.id
-	badBundle := filepath.Join(t.TempDir(), "bad")
-	s.writeSpec(badBundle, map[string]string{
-		"io.kubernetes.cri.container-type": "container",
-		"io.kubernetes.cri.sandbox-id":     s.id,
-		"io.kubernetes.cri.container-name": "bad",
-		"dev.peios.mm/pip":                 "Protected:Nonsense",
-	}, ident, "wait")
+	bad, badBundle := s.joinSpec(t, "bad", map[string]string{"dev.peios.mm/pip": "Protected:Nonsense"}, ident)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out, err := s.runsc(ctx, "create", "--bundle", badBundle, bad).CombinedOutput()
@@ -114,13 +92,14 @@ func identityByContainerName(t *testing.T, platform string) {
 	}
 }
 
-// joinContainer creates and starts a container named name in the sandbox
-// with the annotations ann of its own, running prog wait, and compares its
-// first process's identity with want.
-func (s *sandbox) joinContainer(t *testing.T, name string, ann map[string]string, prog string, want map[string]string) {
+// joinSpec writes the bundle of a container named name that joins the
+// sandbox as CRI would make it (container-type container, sandbox-id,
+// container-name), with the annotations ann of its own, running prog wait.
+// It returns the container's ID and bundle directory.
+func (s *sandbox) joinSpec(t *testing.T, name string, ann map[string]string, prog string) (id, bundle string) {
 	t.Helper()
-	id := name + "-" + s.id
-	bundle := filepath.Join(t.TempDir(), name)
+	id = name + "-" + s.id // not s.id + anything: runsc takes ID prefixes
+	bundle = filepath.Join(t.TempDir(), name)
 	all := map[string]string{
 		"io.kubernetes.cri.container-type": "container",
 		"io.kubernetes.cri.sandbox-id":     s.id,
@@ -130,6 +109,15 @@ func (s *sandbox) joinContainer(t *testing.T, name string, ann map[string]string
 		all[k] = v
 	}
 	s.writeSpec(bundle, all, prog, "wait")
+	return id, bundle
+}
+
+// joinContainer creates and starts the container of joinSpec, compares
+// its first process's identity (progs/ident.c) with want, and returns the
+// container's ID.
+func (s *sandbox) joinContainer(t *testing.T, name string, ann map[string]string, prog string, want map[string]string) string {
+	t.Helper()
+	id, bundle := s.joinSpec(t, name, ann, prog)
 	out := filepath.Join(t.TempDir(), name+".out")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -139,6 +127,7 @@ func (s *sandbox) joinContainer(t *testing.T, name string, ann map[string]string
 	s.runOut(out, "create", "--bundle", bundle, id)
 	s.runOut(out, "start", id)
 	expectIdent(t, name+"'s first process (uid 0)", waitLines(t, out, 6), want)
+	return id
 }
 
 // runOut runs runsc with args, its output appended to the file out.

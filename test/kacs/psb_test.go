@@ -28,7 +28,9 @@ func psbFields(t *testing.T, who, line string) []string {
 // read-only. It also checks the query-only token files of §24.13:
 // /proc/self/token, /proc/self/task/<tid>/token,
 // /sys/kernel/security/kacs/self and another process's /proc/<pid>/token
-// (PROCESS_QUERY_INFORMATION, EACCES at open).
+// (PROCESS_QUERY_INFORMATION, EACCES at open). stat, lstat, fstatat,
+// statx and access of those files answer for a 0444 regular file with the
+// attributes of the stat file beside it (kacs/self: root's).
 func TestPSBFile(t *testing.T) {
 	for _, p := range platforms {
 		t.Run(p, func(t *testing.T) {
@@ -89,6 +91,42 @@ func TestPSBFile(t *testing.T) {
 				"denied_open":        "0",
 				"denied_read":        "-1 EACCES",
 				"gone":               "-1 ESRCH",
+				// stat and access (psbstat.go): a 0444 regular file with
+				// the attributes of the stat file beside it ("1"), for
+				// every caller R_OK and never W_OK or X_OK.
+				"psb_stat":                "100444 0 0 1 0 1",
+				"psb_lstat":               "100444 0 0 1 0 1",
+				"psb_fstatat":             "100444 0 0 1 0 1",
+				"psb_statx":               "100444 0 0 1 0 1",
+				"psb_access":              "0 0 EACCES EACCES 0 EACCES",
+				"psb_fstatat_dir":         "100444 0 0 1 0 1",
+				"psb_faccessat_dir":       "0",
+				"psb_faccessat_dir_w":     "-1 EACCES",
+				"psb_stat_trailing_slash": "-1 ENOENT",
+				"child_psb_stat":          "100444 0 0 1 0 1",
+				"child_psb_statx":         "100444 0 0 1 0 1",
+				"child_psb_access":        "0 0 EACCES EACCES 0 EACCES",
+				"denied_psb_stat":         "100444 0 0 1 0 1",
+				"denied_psb_statx":        "100444 0 0 1 0 1",
+				"denied_psb_access":       "0 0 EACCES EACCES 0 EACCES",
+				"tok_stat":                "100444 0 0 1 0 1",
+				"tok_lstat":               "100444 0 0 1 0 1",
+				"tok_fstatat":             "100444 0 0 1 0 1",
+				"tok_statx":               "100444 0 0 1 0 1",
+				"tok_access":              "0 0 EACCES EACCES 0 EACCES",
+				"tok_task_stat":           "100444 0 0 1 0 1",
+				"tok_task_statx":          "100444 0 0 1 0 1",
+				"tok_task_access":         "0 0 EACCES EACCES 0 EACCES",
+				// kacs/self: root's, inode 0x4b414353 ("1").
+				"sys_stat":           "100444 0 0 1 0 1",
+				"sys_lstat":          "100444 0 0 1 0 1",
+				"sys_fstatat":        "100444 0 0 1 0 1",
+				"sys_statx":          "100444 0 0 1 0 1",
+				"sys_access":         "0 0 EACCES EACCES 0 EACCES",
+				"task_stat":          "-1 ENOENT",
+				"task_access":        "-1 ENOENT",
+				"nonexistent_stat":   "-1 ENOENT",
+				"nonexistent_access": "-1 ENOENT",
 			})
 			if t.Failed() {
 				t.Logf("output:\n%v", got)
@@ -100,7 +138,7 @@ func TestPSBFile(t *testing.T) {
 // TestPSBFileAcrossPIP checks that /proc/<pid>/psb needs no PIP dominance
 // (§24.16, §24.18 #9): another user with PIP None reads the line of a
 // Protected/8192 process, whose other /proc files stay denied (§6.4), its
-// token file included (§24.13).
+// token file included (§24.13); stat and access of both work.
 func TestPSBFileAcrossPIP(t *testing.T) {
 	for _, p := range platforms {
 		t.Run(p, func(t *testing.T) {
@@ -118,6 +156,13 @@ func TestPSBFileAcrossPIP(t *testing.T) {
 				"token":          "-1 EACCES",
 				"tok_sys":        machineUser(1000),
 				"tok_sys_adjust": "-1 EACCES",
+				// stat and access need no access to the process.
+				"psb_stat":     "100444 0 0 1 0 1",
+				"psb_statx":    "100444 0 0 1 0 1",
+				"psb_access":   "0 0 EACCES EACCES 0 EACCES",
+				"token_stat":   "100444 0 0 1 0 1",
+				"token_statx":  "100444 0 0 1 0 1",
+				"token_access": "0 0 EACCES EACCES 0 EACCES",
 			})
 		})
 	}

@@ -17,7 +17,8 @@ type wrap func(orig kernel.SyscallFn) kernel.SyscallFn
 
 // wrapped lists gVisor's syscalls, by name, that the Peios layer gates.
 // Every name is in the AMD64 table; those missing from ARM64's (the legacy
-// calls open, creat, fork and vfork) are skipped there.
+// calls open, creat, fork, vfork, stat, lstat and access) are skipped
+// there.
 var wrapped = map[string]wrap{
 	"mmap":          mmap,
 	"munmap":        munmap,
@@ -56,6 +57,14 @@ var wrapped = map[string]wrap{
 	"openat":  chain(chain(open, gateProcOpen(openAt)), openPSB(openAt)),
 	"openat2": chain(chain(open, gateProcOpen(openAtHow)), openPSB(openAtHow)),
 	"creat":   gateProcOpen(openCreat),
+	// stat and access of the same Peios files (psbstat.go).
+	"stat":       statPSB(statPlain),
+	"lstat":      statPSB(statPlain),
+	"newfstatat": statPSB(statAt),
+	"statx":      statPSB(statxAt),
+	"access":     statPSB(accessPlain),
+	"faccessat":  statPSB(accessAt),
+	"faccessat2": statPSB(accessAt),
 
 	"pidfd_open": pidfdOpen,
 	"ptrace":     ptrace,
@@ -81,8 +90,8 @@ var wrapped = map[string]wrap{
 }
 
 // optional lists the wrapped syscalls an architecture may lack (ARM64 has
-// no fork, vfork, open or creat).
-var optional = map[string]bool{"fork": true, "vfork": true, "open": true, "creat": true}
+// no fork, vfork, open, creat, stat, lstat or access).
+var optional = map[string]bool{"fork": true, "vfork": true, "open": true, "creat": true, "stat": true, "lstat": true, "access": true}
 
 // replace is a wrap that does not use gVisor's handler.
 func replace(fn kernel.SyscallFn) wrap { return func(kernel.SyscallFn) kernel.SyscallFn { return fn } }

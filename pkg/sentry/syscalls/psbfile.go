@@ -9,8 +9,8 @@ package syscalls
 // procFD (procfs.go) that shows the PSB line over that stat file's dentry
 // (so fstat shows a 0444 regular file; the stat file itself is only held
 // with O_PATH). The file is read-only: an open for
-// writing is EACCES. Only open works on it: stat, access and readdir of
-// /proc/<pid> do not see it.
+// writing is EACCES. stat and access see it too (psbstat.go); a directory
+// listing of /proc/<pid> does not.
 //
 // Access is decided when the text is generated, as the kernel does it, so
 // a denial is EACCES from read (ESRCH once the process is gone): the own
@@ -116,60 +116,101 @@ func openPSB(c openCall) wrap {
 // do not name one (the caller keeps gVisor's ENOENT).
 func openPSBFile(t *kernel.Task, c openCall, args arch.SyscallArguments) (int32, bool, error) {
 	call, ok := decodeOpen(t, c, args)
+	if !ok || call.flags&linux.O_CREAT != 0 {
+		return 0, false, nil
+	}
+	f, ok := findPeiosFile(t, call.dirfd, call.path)
 	if !ok {
 		return 0, false, nil
 	}
-	path, flags := call.path, call.flags
-	name := path[strings.LastIndexByte(path, '/')+1:]
-	sysSelf := pathpkg.Clean(path) == "/sys/kernel/security/kacs/self"
-	if name != "psb" && name != "token" && !sysSelf {
-		return 0, false, nil
-	}
-	if flags&linux.O_CREAT != 0 {
-		return 0, false, nil
-	}
-	writing := flags&(linux.O_WRONLY|linux.O_RDWR) != 0
+	defer f.release(t)
+	flags := call.flags
 	cloexec := flags&linux.O_CLOEXEC != 0
-	if sysSelf {
-		if writing {
-			return 0, true, linuxerr.EACCES
-		}
+	if flags&(linux.O_WRONLY|linux.O_RDWR) != 0 {
+		return 0, true, linuxerr.EACCES
+	}
+	switch f.kind {
+	case peiosKACSSelf:
 		nfd, err := kacs.OpenQueryToken(t, t.ThreadGroup(), cloexec)
 		return nfd, true, err
+	case peiosToken:
+		if flags&linux.O_DIRECTORY != 0 {
+			return 0, true, linuxerr.ENOTDIR
+		}
+		nfd, err := openTokenFile(t, f.owner, cloexec)
+		return nfd, true, err
 	}
-	stat, err := openPath(t, call.dirfd, path[:len(path)-len(name)]+"stat")
+	if flags&linux.O_DIRECTORY != 0 {
+		return 0, true, linuxerr.ENOTDIR
+	}
+	d := f.stat.Dentry().Impl().(*kernfs.Dentry)
+	view := &procFD{}
+	src := &procSource{Kind: procPSB, Orig: f.stat, Task: f.owner}
+	if err := view.InitWithImpl(view, f.stat.Mount(), d, src, &vfs.FileLocks{}, flags&(linux.O_NONBLOCK|linux.O_APPEND|linux.O_NOATIME)|linux.O_RDONLY, t.Credentials()); err != nil {
+		return 0, true, err
+	}
+	view.orig, f.stat = f.stat, nil // The view holds the stat file now.
+	defer view.VFSFileDescription().DecRef(t)
+	nfd, err := t.NewFDFrom(0, view.VFSFileDescription(), kernel.FDFlags{CloseOnExec: cloexec})
+	return nfd, true, err
+}
+
+// peiosKind says which Peios file a path names.
+type peiosKind int
+
+const (
+	peiosPSB      peiosKind = iota // /proc/<pid>/psb
+	peiosToken                     // /proc/<pid>/token, /proc/<pid>/task/<tid>/token
+	peiosKACSSelf                  // /sys/kernel/security/kacs/self
+)
+
+// peiosFile is a Peios file that a path names and gVisor does not have.
+type peiosFile struct {
+	kind peiosKind
+	// stat is the process's (or, for a thread's token, the thread's) stat
+	// file beside it, opened O_PATH; nil for kacs/self. It stands in for
+	// the file's dentry and attributes.
+	stat *vfs.FileDescription
+	// owner is the task the file describes (nil for kacs/self: the
+	// caller).
+	owner *kernel.Task
+}
+
+// findPeiosFile returns the Peios file that path, resolved from dirfd as
+// the open and stat families resolve it, names: a last component "psb"
+// whose sibling "stat" is the process-level /proc/<pid>/stat, "token"
+// whose sibling is that or a thread's /proc/<pid>/task/<tid>/stat, or the
+// absolute path /sys/kernel/security/kacs/self. The caller releases it.
+func findPeiosFile(t *kernel.Task, dirfd int32, path string) (peiosFile, bool) {
+	if pathpkg.Clean(path) == "/sys/kernel/security/kacs/self" {
+		return peiosFile{kind: peiosKACSSelf}, true
+	}
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	if name != "psb" && name != "token" {
+		return peiosFile{}, false
+	}
+	stat, err := openPath(t, dirfd, path[:len(path)-len(name)]+"stat")
 	if err != nil {
-		return 0, false, nil
+		return peiosFile{}, false
 	}
 	owner := procOwner(t, stat, name == "token")
 	if owner == nil {
 		stat.DecRef(t)
-		return 0, false, nil
+		return peiosFile{}, false
 	}
-	if writing {
-		stat.DecRef(t)
-		return 0, true, linuxerr.EACCES
-	}
-	if flags&linux.O_DIRECTORY != 0 {
-		stat.DecRef(t)
-		return 0, true, linuxerr.ENOTDIR
-	}
+	kind := peiosPSB
 	if name == "token" {
-		stat.DecRef(t)
-		nfd, err := openTokenFile(t, owner, cloexec)
-		return nfd, true, err
+		kind = peiosToken
 	}
-	d := stat.Dentry().Impl().(*kernfs.Dentry)
-	view := &procFD{}
-	src := &procSource{Kind: procPSB, Orig: stat, Task: owner}
-	if err := view.InitWithImpl(view, stat.Mount(), d, src, &vfs.FileLocks{}, flags&(linux.O_NONBLOCK|linux.O_APPEND|linux.O_NOATIME)|linux.O_RDONLY, t.Credentials()); err != nil {
-		stat.DecRef(t)
-		return 0, true, err
+	return peiosFile{kind: kind, stat: stat, owner: owner}, true
+}
+
+// release drops f's hold on its stat file.
+func (f *peiosFile) release(t *kernel.Task) {
+	if f.stat != nil {
+		f.stat.DecRef(t)
+		f.stat = nil
 	}
-	view.orig = stat // The view holds the stat file now.
-	defer view.VFSFileDescription().DecRef(t)
-	nfd, err := t.NewFDFrom(0, view.VFSFileDescription(), kernel.FDFlags{CloseOnExec: cloexec})
-	return nfd, true, err
 }
 
 // openTokenFile opens the query-only token handle of /proc/<pid>/token

@@ -11,6 +11,7 @@
  *
  * Usage: residency
  */
+#include <sys/shm.h>
 #include <sys/stat.h>
 
 #include "check.h"
@@ -286,6 +287,127 @@ static void remap_rules(void)
 	munmap(priv, 2 * PG);
 }
 
+/*
+ * Offsets below every one the address space maps of the object: the new
+ * mapping is made from the VMA's own object, as Linux maps vm_file again,
+ * whatever else maps it (files, unlinked files, shared anonymous memory,
+ * PROT_NONE and locked VMAs).
+ */
+static void remap_below_rules(void)
+{
+	int fd = tmpfile_of("remap-below", 4, 0);
+	unsigned char *f, *n, *l, *u, *sh, page[PG], b = 0;
+
+	SETUP("setup_remap_below", fd >= 0);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 4; i++) {
+		memset(page, 0x10 + i, PG);
+		SETUP("setup_remap_below_fill", pwrite(fd, page, PG, i * PG) == PG);
+	}
+	f = mmap(NULL, 2 * PG, RW, MAP_SHARED, fd, 2 * PG);
+	n = mmap(NULL, PG, PROT_NONE, MAP_SHARED, fd, 3 * PG);
+	l = mmap(NULL, PG, RW, MAP_SHARED, fd, 3 * PG);
+	u = mmap(NULL, PG, RW, MAP_SHARED, fd, 3 * PG);
+	SETUP("setup_remap_below_maps", f != MAP_FAILED && n != MAP_FAILED && l != MAP_FAILED && u != MAP_FAILED);
+	if (f == MAP_FAILED || n == MAP_FAILED || l == MAP_FAILED || u == MAP_FAILED)
+		return;
+	/* Nothing maps offsets 0 or 1. */
+	EXPECT_OK("remap_below_file_ok_8.7", remap_file_pages(f, PG, 0, 0, 0));
+	EXPECT_TRUE("remap_below_file_contents_8.7", filled(f, PG, 0x10) && filled(f + PG, PG, 0x13));
+	EXPECT_TRUE("remap_below_keeps_protection_8.7", perms_is(f, "rw-s"));
+	f[0] = 0x77;
+	EXPECT_RET("remap_below_file_read_back_8.7", pread(fd, &b, 1, 0), 1);
+	EXPECT_TRUE("remap_below_file_writes_reach_file_8.7", b == 0x77);
+	EXPECT_OK("remap_below_two_pages_ok_8.7", remap_file_pages(f, 2 * PG, 0, 1, 0));
+	EXPECT_TRUE("remap_below_two_pages_contents_8.7", filled(f, PG, 0x11) && filled(f + PG, PG, 0x12));
+
+	EXPECT_OK("remap_below_prot_none_ok_8.7", remap_file_pages(n, PG, 0, 0, 0));
+	EXPECT_TRUE("remap_below_prot_none_stays_8.7", perms_is(n, "---s"));
+	SETUP("setup_remap_below_prot_none_read", mprotect(n, PG, PROT_READ) == 0);
+	EXPECT_TRUE("remap_below_prot_none_contents_8.7", n[0] == 0x77 && filled(n + 512, PG - 512, 0x10));
+
+	SETUP("setup_remap_below_lock", mlock(l, PG) == 0);
+	EXPECT_OK("remap_below_locked_ok_8.7", remap_file_pages(l, PG, 0, 0, 0));
+	EXPECT_TRUE("remap_below_locked_stays_locked_8.7", has_flag(l, "lo"));
+	EXPECT_TRUE("remap_below_locked_contents_8.7", l[0] == 0x77 && filled(l + 512, PG - 512, 0x10));
+	munlock(l, PG);
+
+	/* An unlinked file: the maps path no longer names it. */
+	close(fd);
+	unlink(tmp_path);
+	EXPECT_OK("remap_below_unlinked_ok_8.7", remap_file_pages(u, PG, 0, 1, 0));
+	EXPECT_TRUE("remap_below_unlinked_contents_8.7", filled(u, PG, 0x11));
+	u[0] = 0x66;
+	EXPECT_TRUE("remap_below_unlinked_same_file_8.7", f[0] == 0x66);
+
+	sh = mmap(NULL, 4 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	SETUP("setup_remap_below_shared_anon", sh != MAP_FAILED);
+	if (sh != MAP_FAILED) {
+		fill_pages(sh, 4);
+		SETUP("setup_remap_below_shared_anon_move", remap_file_pages(sh, PG, 0, 3, 0) == 0);
+		/* sh shows offsets 3, 1, 2, 3: nothing maps offset 0. */
+		EXPECT_OK("remap_below_shared_anon_ok_8.7", remap_file_pages(sh + PG, PG, 0, 0, 0));
+		EXPECT_TRUE("remap_below_shared_anon_contents_8.7", filled(sh + PG, PG, 1));
+		EXPECT_OK("remap_below_shared_anon_again_ok_8.7", remap_file_pages(sh + 2 * PG, PG, 0, 0, 0));
+		sh[PG] = 0x55;
+		EXPECT_TRUE("remap_below_shared_anon_same_object_8.7", sh[2 * PG] == 0x55 && filled(sh, PG, 4));
+		munmap(sh, 4 * PG);
+	}
+	munmap(f, 2 * PG);
+	munmap(n, PG);
+	munmap(l, PG);
+	munmap(u, PG);
+}
+
+/* A SysV shared memory attachment is mapped again from its segment; one
+ * attached SHM_RDONLY is no VM_SHARED mapping. */
+static void remap_shm_rules(void)
+{
+	int id = shmget(IPC_PRIVATE, 4 * PG, IPC_CREAT | 0600);
+	unsigned char *p = id < 0 ? (void *)-1 : shmat(id, NULL, 0), *r = id < 0 ? (void *)-1 : shmat(id, NULL, SHM_RDONLY);
+
+	if (id >= 0)
+		shmctl(id, IPC_RMID, NULL);
+	SETUP("setup_remap_shm", p != (void *)-1 && r != (void *)-1);
+	if (p == (void *)-1 || r == (void *)-1)
+		return;
+	fill_pages(p, 4);
+	EXPECT_OK("remap_shm_ok_8.7", remap_file_pages(p, PG, 0, 3, 0));
+	EXPECT_TRUE("remap_shm_contents_8.7", filled(p, PG, 4) && filled(p + PG, PG, 2));
+	/* p shows offsets 3, 1, 2, 3: nothing maps offset 0 (r is another
+	 * VMA). */
+	EXPECT_OK("remap_below_shm_ok_8.7", remap_file_pages(p + PG, PG, 0, 0, 0));
+	EXPECT_TRUE("remap_below_shm_contents_8.7", filled(p + PG, PG, 1));
+	p[PG] = 0x33;
+	EXPECT_TRUE("remap_below_shm_same_segment_8.7", r[0] == 0x33);
+	EXPECT_ERR("remap_shm_rdonly_einval_8.7", remap_file_pages(r, PG, 0, 1, 0), EINVAL);
+	EXPECT_TRUE("remap_shm_rdonly_unchanged_8.7", r[0] == 0x33 && filled(r + PG, PG, 2) && perms_is(r, "r--s"));
+	shmdt(p);
+	shmdt(r);
+}
+
+/* A hugetlb mapping is remapped in whole huge pages (the new mapping is a
+ * MAP_FIXED mmap of its hugetlbfs file). */
+static void remap_hugetlb_rules(void)
+{
+	unsigned char *p;
+
+	if (!hugetlb_pool())
+		return;
+	p = mmap(NULL, 2 * HUGE_2M, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	SETUP("setup_remap_hugetlb", p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 1, HUGE_2M);
+	memset(p + HUGE_2M, 2, HUGE_2M);
+	EXPECT_ERR("remap_hugetlb_page_einval_15", remap_file_pages(p, PG, 0, 0, 0), EINVAL);
+	EXPECT_ERR("remap_hugetlb_unaligned_offset_einval_15", remap_file_pages(p, HUGE_2M, 0, 1, 0), EINVAL);
+	EXPECT_OK("remap_hugetlb_ok_15", remap_file_pages(p, HUGE_2M, 0, HUGE_2M / PG, 0));
+	EXPECT_TRUE("remap_hugetlb_contents_15", filled(p, HUGE_2M, 2) && filled(p + HUGE_2M, HUGE_2M, 2));
+	munmap(p, 2 * HUGE_2M);
+}
+
 int main(int argc, char **argv)
 {
 	check_init("residency", &argc, argv);
@@ -294,5 +416,8 @@ int main(int argc, char **argv)
 	mincore_rules();
 	mincore_file_rules();
 	remap_rules();
+	remap_below_rules();
+	remap_shm_rules();
+	remap_hugetlb_rules();
 	return check_finish();
 }

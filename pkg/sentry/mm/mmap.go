@@ -50,6 +50,9 @@ func MMap(t *kernel.Task, req MMapRequest, do MMapFunc) (hostarch.Addr, error) {
 		return 0, linuxerr.EINVAL
 	}
 	flags, prot := req.Flags, req.Prot
+	if flags&linux.MAP_GROWSDOWN != 0 {
+		stacksMayGrow.Store(true) // Sentry accesses may grow it (stack.go).
+	}
 	hugetlb := flags&linux.MAP_HUGETLB != 0
 	anon := flags&linux.MAP_ANONYMOUS != 0
 	var extra uint64 // maximum-protection bits of a file mapping (§7.2)

@@ -39,15 +39,15 @@ package mm
 // Enforcement. Without hardware keys, loads and stores of the program
 // itself are NOT checked against PKRU: a program can touch a page whose
 // key its PKRU disables. What the Sentry enforces is its own accesses to
-// user memory on a thread's behalf (D5, §13): the syscalls listed in
-// pkg/sentry/syscalls/pkeyio.go fail with EFAULT, before doing anything,
-// when a user buffer they would read (an iovec array included) lies on a
-// page whose key the calling thread's PKRU access-disables, or a buffer
-// they would write on one it access- or write-disables (CheckKeys). The
-// remote side of process_vm_readv/writev is not checked (§8.10: a target's
-// keys do not apply). A call whose buffer is larger than what it
-// transfers is refused even if Linux, faulting only where it copies,
-// would have succeeded.
+// user memory on a thread's behalf (D5, §13), in the syscalls listed in
+// pkg/sentry/syscalls/userbuf.go, before they run: a structure they read
+// or write whole (an iovec array, a msghdr) that lies on a page whose key
+// the calling thread's PKRU access-disables (or, if written, access- or
+// write-disables) fails them with EFAULT (CheckKeys); their data is
+// clamped, as Linux's copy stops there, to what comes before the first
+// such page (AccessiblePrefix), EFAULT if nothing does. The remote side
+// of process_vm_readv/writev is not checked (§8.10: a target's keys do
+// not apply).
 //
 // Where the state lives. The VMA's key is in its nodemask (pkeyBits,
 // vmaflags.go), so split, merge, fork, mremap and checkpoints carry it. The
@@ -217,8 +217,8 @@ func checkMProtectKey(t *kernel.Task, pkey int32) (which, bits uint64, err error
 
 // KeysInUse reports whether t's accesses to user memory may have to be
 // checked against its PKRU: its container has software keys and its
-// address space allocated a key. It is the one cheap test of the I/O
-// syscalls' fast path (pkg/sentry/syscalls/pkeyio.go).
+// address space allocated a key. It is one of the two cheap tests of the I/O
+// syscalls' fast path (pkg/sentry/syscalls/userbuf.go).
 func KeysInUse(t *kernel.Task) bool {
 	_, mask := t.NumaPolicy()
 	if mask&procInit == 0 {
@@ -229,15 +229,11 @@ func KeysInUse(t *kernel.Task) bool {
 	return mask&procPkeyUsed != 0 && softKeys(t)
 }
 
-// CheckKeys checks the Sentry's accesses on t's behalf to user memory
-// against t's PKRU: it returns EFAULT if a page of read (ranges the call
-// reads) carries a key t's PKRU access-disables, or a page of written
-// (ranges it writes) one it access- or write-disables. Unmapped parts are
-// left to the call, which reports them itself.
-func CheckKeys(t *kernel.Task, read, written []hostarch.AddrRange) error {
+// deniedKeys returns the keys t's PKRU access-disables (noRead) and those
+// it access- or write-disables (noWrite), one bit per key.
+func deniedKeys(t *kernel.Task) (noRead, noWrite uint16) {
 	_, mask := t.NumaPolicy()
 	pkru := pkruOf(mask)
-	var noRead, noWrite uint16 // keys whose access (write) is disabled
 	for k := 0; k < pkeyCount; k++ {
 		if pkru>>(2*k)&1 != 0 {
 			noRead |= 1 << k
@@ -246,28 +242,79 @@ func CheckKeys(t *kernel.Task, read, written []hostarch.AddrRange) error {
 			noWrite |= 1 << k
 		}
 	}
+	return noRead, noWrite
+}
+
+// CheckKeys checks the Sentry's accesses on t's behalf to user memory
+// that a call makes whole or not at all (an iovec array, a msghdr, a
+// socket address) against t's PKRU: it returns EFAULT if a page of read
+// (ranges the call reads) carries a key t's PKRU access-disables, or a
+// page of written (ranges it writes) one it access- or write-disables.
+// Unmapped parts are left to the call, which reports them itself.
+func CheckKeys(t *kernel.Task, read, written []hostarch.AddrRange) error {
+	noRead, noWrite := deniedKeys(t)
 	if noWrite == 0 {
 		return nil
+	}
+	for _, c := range []struct {
+		ars  []hostarch.AddrRange
+		keys uint16
+	}{{read, noRead}, {written, noWrite}} {
+		for _, ar := range c.ars {
+			if _, limited := keyedPrefix(t, ar, c.keys); limited {
+				return linuxerr.EFAULT
+			}
+		}
+	}
+	return nil
+}
+
+// AccessiblePrefix returns how many bytes of bufs, taken one after the
+// other as a call transfers them, the Sentry may access on t's behalf
+// before the first one on a page whose key t's PKRU disables for the
+// access (written: access- or write-disabled; read: access-disabled), and
+// whether such a byte ends it. An unmapped byte met first ends the scan
+// with limited false: the call stops there by itself.
+func AccessiblePrefix(t *kernel.Task, bufs []hostarch.AddrRange, written bool) (n uint64, limited bool) {
+	noRead, noWrite := deniedKeys(t)
+	keys := noRead
+	if written {
+		keys = noWrite
+	}
+	for _, ar := range bufs {
+		if keys == 0 {
+			n += uint64(ar.Length())
+			continue
+		}
+		m, limited := keyedPrefix(t, ar, keys)
+		n += m
+		if limited || m < uint64(ar.Length()) {
+			return n, limited
+		}
+	}
+	return n, false
+}
+
+// keyedPrefix returns how many bytes from ar.Start are mapped on pages
+// whose key is not in keys, and whether a page with such a key (rather
+// than the end of ar or an unmapped page) ends them.
+func keyedPrefix(t *kernel.Task, ar hostarch.AddrRange, keys uint16) (uint64, bool) {
+	end, ok := ar.End.RoundUp()
+	if !ok || ar.Length() == 0 || keys == 0 {
+		return uint64(ar.Length()), false
 	}
 	s := lock(t)
 	defer s.Unlock()
 	var buf [8]vma
-	denied := func(ars []hostarch.AddrRange, keys uint16) bool {
-		for _, ar := range ars {
-			end, ok := ar.End.RoundUp()
-			if !ok || ar.Length() == 0 {
-				continue
-			}
-			for _, v := range s.collect(hostarch.AddrRange{Start: ar.Start.RoundDown(), End: end}, buf[:0]) {
-				if keys&(1<<(v.mask&pkeyBits>>pkeyShift)) != 0 {
-					return true
-				}
-			}
+	next := ar.Start.RoundDown()
+	for _, v := range s.collect(hostarch.AddrRange{Start: next, End: end}, buf[:0]) {
+		if v.ar.Start != next {
+			break // A hole.
 		}
-		return false
+		if keys&(1<<(v.mask&pkeyBits>>pkeyShift)) != 0 {
+			return uint64(max(v.ar.Start, ar.Start) - ar.Start), true
+		}
+		next = v.ar.End
 	}
-	if denied(read, noRead) || denied(written, noWrite) {
-		return linuxerr.EFAULT
-	}
-	return nil
+	return uint64(min(next, ar.End) - ar.Start), false
 }

@@ -33,12 +33,20 @@ package mm
 // touches an alike grows-down VMA below becomes one mapping with it.)
 //
 // The Sentry's own accesses to user memory (a read(2) into the gap, say)
-// do not fault through the platform and so do not grow a VMA (Linux's
-// do): they fail EFAULT.
+// do not fault through the platform. Linux's do grow the VMA (a kernel
+// access to a user address faults like the program's own, verified on
+// Linux 6.18 with read, getrandom, write to a pipe, readv's iovec array
+// and process_vm_readv's local side; a write to /dev/null, which never
+// reads its buffer, grows nothing), so the syscall layer grows the VMAs
+// below the buffers a call will touch before the call runs
+// (GrowStacksFor, pkg/sentry/syscalls/userbuf.go), by the same rules.
+// StacksMayGrow is its cheap test: false while no grows-down VMA of the
+// sandbox can grow at all.
 
 import (
 	"bytes"
 	"strconv"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/errors/linuxerr"
 	"gvisor.dev/gvisor/pkg/hostarch"
@@ -119,6 +127,54 @@ func parseMapsLine(line []byte) (smapsEntry, bool) {
 	return e, true
 }
 
+// maxExecStack is the largest main stack gVisor maps at exec (its
+// maxStackSize); a larger RLIMIT_STACK (RLIM_INFINITY included) leaves the
+// main stack room to grow.
+const maxExecStack = 128 << 20
+
+// stacksMayGrow is set, for good, once a grows-down VMA of the sandbox may
+// have room to grow: a MAP_GROWSDOWN mmap (MMap), a change of RLIMIT_STACK
+// (which may raise it above the main stack gVisor made at exec), or a
+// growth. Before that, the only grows-down VMAs are the main stacks, made as
+// large as RLIMIT_STACK allows, which cannot grow.
+var stacksMayGrow atomic.Bool
+
+// NoteStackLimit records that RLIMIT_STACK of some process changed, so that
+// its main stack may now grow (setrlimit, prlimit64).
+func NoteStackLimit() { stacksMayGrow.Store(true) }
+
+// StacksMayGrow reports whether an access outside every VMA may grow a
+// grows-down VMA of t's sandbox. It is the cheap test that keeps
+// GrowStacksFor off the I/O syscalls' fast path: one atomic load, and one
+// read of t's RLIMIT_STACK.
+func StacksMayGrow(t *kernel.Task) bool {
+	return stacksMayGrow.Load() || t.ThreadGroup().Limits().Get(limits.Stack).Cur > maxExecStack
+}
+
+// GrowStacksFor grows, for an access the Sentry is about to make to ar on
+// t's behalf, the grows-down VMAs whose gaps the access reaches, as Linux's
+// fault handler does for a kernel access: from ar.Start up, each address
+// that no VMA holds grows the VMA above it if GrowStack would. It stops at
+// the first address that stays unmapped (Linux's copy stops there), and
+// reports whether all of ar is now mapped. A mapped ar costs one VMA lookup
+// per VMA it spans.
+func GrowStacksFor(t *kernel.Task, ar hostarch.AddrRange) bool {
+	m := t.MemoryManager()
+	if m == nil {
+		return false
+	}
+	for a := ar.Start; a < ar.End; {
+		if vr, err := m.FindVMARange(a); err == nil {
+			a = vr.End
+			continue
+		}
+		if !GrowStack(t, a) {
+			return false
+		}
+	}
+	return true
+}
+
 // GrowStack extends the grows-down VMA just above addr down to addr's
 // page, for a fault at addr outside every VMA, if Linux would (see above).
 // A fault inside a VMA (the common case) costs one VMA lookup. It reports
@@ -197,6 +253,10 @@ func (s Space) growStack(t *kernel.Task, page hostarch.Addr) error {
 	}
 	err := s.extendDown(t, v, e, page)
 	settle(need, 0, err == nil) // After the bits carry the charge.
+	if err == nil {
+		// A restored sandbox learns of its grown stacks here.
+		stacksMayGrow.Store(true)
+	}
 	return err
 }
 

@@ -65,6 +65,18 @@ func importIovecs(t *kernel.Task, addr hostarch.Addr, count int64, local bool) (
 	return iovs, nil
 }
 
+// firstBytes returns the first n bytes of iovs.
+func firstBytes(iovs []hostarch.AddrRange, n uint64) []hostarch.AddrRange {
+	for i, iov := range iovs {
+		if uint64(iov.Length()) >= n {
+			iovs[i].End = iov.Start + hostarch.Addr(n)
+			return iovs[:i+1]
+		}
+		n -= uint64(iov.Length())
+	}
+	return iovs
+}
+
 // totalLength is the byte count of iovs.
 func totalLength(iovs []hostarch.AddrRange) uint64 {
 	var n uint64
@@ -91,9 +103,17 @@ func processVM(t *kernel.Task, args arch.SyscallArguments, write bool) (uintptr,
 	if args[5].Uint64() != 0 {
 		return 0, nil, linuxerr.EINVAL
 	}
+	// Stack growth and protection keys on the local side (userbuf.go).
+	limit, err := vmLimit(t, &args, !write)
+	if err != nil {
+		return 0, nil, err
+	}
 	local, err := importIovecs(t, args[1].Pointer(), int64(args[2].Uint64()), true)
 	if err != nil {
 		return 0, nil, err
+	}
+	if limit != 0 {
+		local = firstBytes(local, limit)
 	}
 	if totalLength(local) == 0 {
 		return 0, nil, nil

@@ -69,24 +69,31 @@ var wrapped = map[string]wrap{
 	"pidfd_open": pidfdOpen,
 	"ptrace":     ptrace,
 	// Reimplemented: only the process SD and PIP decide (kacs); the local
-	// side is checked against protection keys first (pkeyio.go).
-	"process_vm_readv":  chain(replace(processVMReadv), keyedVM(true)),
-	"process_vm_writev": chain(replace(processVMWritev), keyedVM(false)),
+	// side is grown and checked against protection keys first
+	// (userbuf.go).
+	"process_vm_readv":  replace(processVMReadv),
+	"process_vm_writev": replace(processVMWritev),
 
-	// Protection keys on the Sentry's accesses to user buffers (pkeyio.go).
-	"read":      keyedBuffer(1, 2, true),
-	"pread64":   keyedBuffer(1, 2, true),
-	"recvfrom":  keyedBuffer(1, 2, true),
-	"getrandom": keyedBuffer(0, 1, true),
-	"write":     keyedBuffer(1, 2, false),
-	"pwrite64":  keyedBuffer(1, 2, false),
-	"sendto":    keyedBuffer(1, 2, false),
-	"readv":     keyedIovecs(1, 2, true),
-	"preadv":    keyedIovecs(1, 2, true),
-	"preadv2":   keyedIovecs(1, 2, true),
-	"writev":    keyedIovecs(1, 2, false),
-	"pwritev":   keyedIovecs(1, 2, false),
-	"pwritev2":  keyedIovecs(1, 2, false),
+	// Stack growth and protection keys on the Sentry's accesses to user
+	// buffers (userbuf.go).
+	"read":      touches(userIO{shape: oneBuffer, ptr: 1, n: 2, written: true}),
+	"pread64":   touches(userIO{shape: oneBuffer, ptr: 1, n: 2, written: true}),
+	"recvfrom":  touches(userIO{shape: oneBuffer, ptr: 1, n: 2, written: true, addr: true}),
+	"getrandom": touches(userIO{shape: oneBuffer, ptr: 0, n: 1, written: true, fd: -1}),
+	"write":     touches(userIO{shape: oneBuffer, ptr: 1, n: 2}),
+	"pwrite64":  touches(userIO{shape: oneBuffer, ptr: 1, n: 2}),
+	"sendto":    touches(userIO{shape: oneBuffer, ptr: 1, n: 2, addr: true}),
+	"readv":     touches(userIO{shape: iovecs, ptr: 1, n: 2, written: true, single: "read"}),
+	"preadv":    touches(userIO{shape: iovecs, ptr: 1, n: 2, written: true, single: "pread64"}),
+	"preadv2":   touches(userIO{shape: iovecs, ptr: 1, n: 2, written: true, single: "pread64", v2: true}),
+	"writev":    touches(userIO{shape: iovecs, ptr: 1, n: 2, single: "write"}),
+	"pwritev":   touches(userIO{shape: iovecs, ptr: 1, n: 2, single: "pwrite64"}),
+	"pwritev2":  touches(userIO{shape: iovecs, ptr: 1, n: 2, single: "pwrite64", v2: true}),
+	"recvmsg":   touches(userIO{shape: msgHeader, ptr: 1, written: true}),
+	"sendmsg":   touches(userIO{shape: msgHeader, ptr: 1}),
+	// A changed RLIMIT_STACK may let a main stack grow (userbuf.go).
+	"setrlimit": stackLimit(0),
+	"prlimit64": stackLimit(1),
 }
 
 // optional lists the wrapped syscalls an architecture may lack (ARM64 has

@@ -6,6 +6,13 @@
  * mapping larger than RLIMIT_STACK; then the access raises SIGSEGV. These
  * are Linux rules: every check passes natively too.
  *
+ * The same growth happens when the kernel (the Sentry) accesses the gap
+ * for a syscall: read, pread, getrandom, readv (its iovec array too),
+ * write to a pipe, sendmsg, recvmsg and process_vm_readv's local buffer
+ * grow the mapping down to the first byte they touch, by the same limits,
+ * else fail EFAULT; a write to /dev/null, which never reads its buffer,
+ * grows nothing (verified on Linux 6.18).
+ *
  * The mappings are laid out in a reserved, unmapped region, so the gaps
  * below them are known.
  *
@@ -13,6 +20,9 @@
  */
 #include "check.h"
 #include "mm_util.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #define RW (PROT_READ | PROT_WRITE)
 #define GD (MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED_NOREPLACE)
@@ -144,6 +154,85 @@ static void read_only_and_locked(unsigned char *base)
 	munmap(l - 2 * PG, 6 * PG);
 }
 
+/* ---- growth on the Sentry's accesses for a syscall (§9) ---- */
+
+/* below returns how many pages below p the mapping holding p starts. */
+static long below(unsigned char *p)
+{
+	return (long)(p - (unsigned char *)(uintptr_t)vma_start(p)) / (long)PG;
+}
+
+static void sentry_growth(unsigned char *base)
+{
+	unsigned char *g = base + 60 * MIB, *k = base + 56 * MIB, *m;
+	rlim_t old = set_stack_limit(MIB);
+	int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int file = tmpfile_of("growsdown", 1, 0x5a), pp[2] = {-1, -1}, sock[2] = {-1, -1};
+	char src[16] = {1}, scratch[16];
+	struct iovec iov, local, remote = {src, sizeof(src)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (file >= 0)
+		unlink(tmp_path);
+	SETUP("setup_sentry_growth", zero >= 0 && null >= 0 && file >= 0 && pipe(pp) == 0 &&
+					     socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock) == 0 &&
+					     mmap(g, 4 * PG, RW, GD, -1, 0) == g);
+	EXPECT_RET("read_into_gap_16_9", read(zero, g - 10 * PG, 16), 16);
+	EXPECT_EQ("read_into_gap_grows_to_buffer_9", below(g), 10);
+	EXPECT_RET("read_straddling_page_16_9", read(zero, g - 12 * PG - 8, 16), 16);
+	EXPECT_EQ("read_straddling_grows_to_first_byte_page_9", below(g), 13);
+	EXPECT_RET("pread_into_gap_16_9", pread(file, g - 20 * PG, 16, 0), 16);
+	EXPECT_TRUE("pread_into_gap_grown_holds_data_9", below(g) == 20 && g[-20 * (long)PG] == 0x5a);
+	EXPECT_RET("getrandom_into_gap_16_9", syscall(SYS_getrandom, g - 30 * PG, 16, 0), 16);
+	EXPECT_EQ("getrandom_into_gap_grows_9", below(g), 30);
+	/* The iovec array itself in the gap: grown, read as zeros. */
+	EXPECT_RET("readv_iovec_array_in_gap_0_9", readv(zero, (struct iovec *)(g - 40 * PG), 1), 0);
+	EXPECT_EQ("readv_iovec_array_in_gap_grows_9", below(g), 40);
+	iov = (struct iovec){g - 45 * PG, 16};
+	EXPECT_RET("readv_buffer_in_gap_16_9", readv(zero, &iov, 1), 16);
+	EXPECT_EQ("readv_buffer_in_gap_grows_9", below(g), 45);
+	EXPECT_RET("write_dev_null_from_gap_16_9", write(null, g - 50 * PG, 16), 16);
+	EXPECT_EQ("write_dev_null_from_gap_not_grown_9", below(g), 45);
+	EXPECT_RET("write_pipe_from_gap_16_9", write(pp[1], g - 50 * PG, 16), 16);
+	EXPECT_EQ("write_pipe_from_gap_grows_9", below(g), 50);
+	SETUP("setup_drain_pipe", read(pp[0], scratch, sizeof(scratch)) == 16);
+	iov = (struct iovec){g - 60 * PG, 16};
+	EXPECT_RET("sendmsg_from_gap_16_9", sendmsg(sock[0], &msg, 0), 16);
+	EXPECT_EQ("sendmsg_from_gap_grows_9", below(g), 60);
+	iov = (struct iovec){g - 70 * PG, 16};
+	EXPECT_RET("recvmsg_into_gap_16_9", recvmsg(sock[1], &msg, MSG_DONTWAIT), 16);
+	EXPECT_EQ("recvmsg_into_gap_grows_9", below(g), 70);
+	local = (struct iovec){g - 80 * PG, 16};
+	EXPECT_RET("process_vm_readv_local_in_gap_16_9",
+		   syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0), 16);
+	EXPECT_TRUE("process_vm_readv_local_in_gap_grows_9", below(g) == 80 && g[-80 * (long)PG] == 1);
+	/* RLIMIT_STACK (1 MiB): the mapping may reach g + 4 pages - 1 MiB. */
+	m = g + 4 * PG - MIB;
+	EXPECT_ERR("read_past_rlimit_stack_efault_9", read(zero, m - PG, 16), EFAULT);
+	EXPECT_EQ("read_past_rlimit_stack_not_grown_9", below(g), 80);
+	EXPECT_ERR("getrandom_past_rlimit_stack_efault_9", syscall(SYS_getrandom, m - 1, 16, 0), EFAULT);
+	EXPECT_RET("read_at_rlimit_stack_16_9", read(zero, m, 16), 16);
+	EXPECT_TRUE("read_at_rlimit_stack_grown_to_limit_9", vma_start(g) == (unsigned long)m);
+	munmap(m, (size_t)(g + 4 * PG - m));
+
+	/* The guard gap to an accessible mapping below. */
+	SETUP("setup_guard_maps", mmap(k, 4 * PG, RW, GD, -1, 0) == k && map_at(k - 300 * PG, 1, PROT_READ));
+	EXPECT_ERR("read_inside_guard_gap_efault_9", read(zero, k - 299 * PG + 10 * PG, 16), EFAULT);
+	EXPECT_ERR("pread_inside_guard_gap_efault_9", pread(file, k - 299 * PG + 255 * PG, 16, 0), EFAULT);
+	EXPECT_EQ("inside_guard_gap_not_grown_9", below(k), 0);
+	EXPECT_RET("read_at_guard_gap_16_9", read(zero, k - 299 * PG + 256 * PG, 16), 16);
+	EXPECT_EQ("read_at_guard_gap_grows_9", below(k), 43);
+	munmap(k - 300 * PG, 304 * PG);
+	set_stack_limit(old);
+	close(zero);
+	close(null);
+	close(file);
+	close(pp[0]);
+	close(pp[1]);
+	close(sock[0]);
+	close(sock[1]);
+}
+
 /* ---- PROT_GROWSDOWN (§8.4 steps 1 and 6) ---- */
 
 static void prot_growsdown(unsigned char *base)
@@ -204,6 +293,7 @@ int main(int argc, char **argv)
 		stack_limit(base);
 		read_only_and_locked(base);
 		prot_growsdown(base);
+		sentry_growth(base);
 	}
 	refused();
 	return check_finish();

@@ -27,9 +27,14 @@ const annotationPrefix = "dev.peios.mm/"
 // Pod's) starts from: their own annotations come through the container
 // pipe (containers.go).
 func configureSandbox(args []string, cli peiosFlags) error {
-	f, err := sandboxFlags()
+	f, restoring, err := sandboxFlags()
 	if err != nil {
 		return err
+	}
+	if restoring {
+		// Whether a grows-down mapping may grow is not in the checkpoint
+		// (pkg/sentry/mm/stack.go); a restored sandbox assumes so.
+		mm.NoteStackLimit()
 	}
 	for name, value := range cli {
 		f[name] = value

@@ -73,31 +73,40 @@ func wantsVersion(args []string) bool {
 
 // envFlags carries the flags across the boot process's re-exec of itself
 // (runsc re-executes the sandbox with its environment after setting up its
-// root), where the parent's command line can no longer be read.
-const envFlags = "RUNSC_PEIOS_FLAGS"
+// root), where the parent's command line can no longer be read; envRestore
+// says, the same way, that the sandbox was started to restore a checkpoint.
+const (
+	envFlags   = "RUNSC_PEIOS_FLAGS"
+	envRestore = "RUNSC_PEIOS_RESTORE"
+)
 
-// sandboxFlags recovers the Peios flags in the sandbox (boot) process. runsc
-// starts it with a command line of its own, without our flags, and an empty
-// environment; the flags are on the command line of the runsc-peios
-// process that started it (create, run, do or restore), its parent. (The
-// sandbox runs from a sealed copy of the binary, so the two executables
-// cannot be compared.)
-func sandboxFlags() (peiosFlags, error) {
+// sandboxFlags recovers the Peios flags in the sandbox (boot) process, and
+// whether it was started to restore a checkpoint. runsc starts it with a
+// command line of its own, without our flags, and an empty environment;
+// the flags are on the command line of the runsc-peios process that
+// started it (create, run, do or restore), its parent. (The sandbox runs
+// from a sealed copy of the binary, so the two executables cannot be
+// compared.)
+func sandboxFlags() (f peiosFlags, restoring bool, err error) {
 	if enc, ok := os.LookupEnv(envFlags); ok {
-		f := peiosFlags{}
-		return f, json.Unmarshal([]byte(enc), &f)
+		f = peiosFlags{}
+		_, restoring = os.LookupEnv(envRestore)
+		return f, restoring, json.Unmarshal([]byte(enc), &f)
 	}
 	ppid, err := parentPID()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ppid))
 	if err != nil {
-		return nil, fmt.Errorf("reading the flags of the runsc-peios process %d: %v", ppid, err)
+		return nil, false, fmt.Errorf("reading the flags of the runsc-peios process %d: %v", ppid, err)
 	}
 	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
-	_, f, err := extractPeiosFlags(args)
-	return f, err
+	if restoring = subcommand(args) == "restore"; restoring {
+		os.Setenv(envRestore, "1")
+	}
+	_, f, err = extractPeiosFlags(args)
+	return f, restoring, err
 }
 
 // parentPID returns the PID of this process's parent as the host's /proc

@@ -41,4 +41,10 @@ var rows = []Row{
 	{Name: "madvise POPULATE_WRITE 64KiB+touch", Workload: "madvise_populate_write", Iters: 2500},
 	{Name: "mmap+touch+munmap 64KiB, strict commit", Workload: "mmap_touch", Iters: 2500,
 		PeiosFlags: []string{"--peios-commit=strict"}},
+	// read and write are wrapped for stack growth and software keys
+	// (pkg/sentry/syscalls/userbuf.go): the plain call, and the call whose
+	// buffer is checked because a key is in use.
+	{Name: "read 4KiB /dev/zero", Workload: "read_zero", Iters: 200000},
+	{Name: "read 4KiB /dev/zero, software keys, a key in use", Workload: "read_zero", Arg: 1, Iters: 200000,
+		PeiosFlags: []string{"--peios-pkeys=software"}},
 }

@@ -568,17 +568,24 @@ func TestPolicyAnnotation(t *testing.T) {
 	}
 }
 
+// lockToken is a token holding SeLockMemoryPrivilege, enabled (a
+// ":disabled" suffix holds it disabled).
+const lockToken = "user=S-1-5-21-1-2-3-1000;privileges=SeChangeNotifyPrivilege,SeLockMemoryPrivilege"
+
 // commitLimit is the strict commit limit of the commit tests (256 MiB).
 const commitLimit = "268435456"
 
 // TestMemoryPolicies runs the programs whose rules depend on the sandbox
-// policy under that policy (D3, D5, D6; §14 with SeLockMemoryPrivilege
-// from the sandbox flag until tokens carry privileges), set by flag or by
-// annotation.
+// policy under that policy (D3, D5, D6; §14 with SeLockMemoryPrivilege in
+// the processes' token, enabled or present but disabled, or given by the
+// sandbox flag), set by flag or by annotation.
 func TestMemoryPolicies(t *testing.T) {
 	strict := []string{"--peios-commit=strict", "--peios-commit-limit=" + commitLimit}
 	cases := []policyCase{
 		{name: "lock_privilege/mlock", flags: []string{"--peios-privileges=SeLockMemoryPrivilege"}, prog: "mlock", args: []string{"priv"}},
+		{name: "lock_privilege_in_token/mlock", flags: []string{"--peios-token=" + lockToken}, prog: "mlock", args: []string{"priv"}},
+		// A privilege the token holds disabled is not held (§3.8).
+		{name: "lock_privilege_disabled_in_token/mlock", flags: []string{"--peios-token=" + lockToken + ":disabled"}, prog: "mlock"},
 		{name: "commit_heuristic_flag/commit", flags: []string{"--peios-commit=heuristic"}, prog: "commit"},
 		{name: "commit_strict_flag/commit", flags: strict, prog: "commit", args: []string{"strict", commitLimit}},
 		{name: "commit_limit_suffix/commit", flags: []string{"--peios-commit=strict", "--peios-commit-limit=256M"},
@@ -594,6 +601,11 @@ func TestMemoryPolicies(t *testing.T) {
 				requireAllPass(t, c.prog, r, out)
 			})
 		}
+		t.Run(platform+"/lock_privilege_token_annotation/mlock", func(t *testing.T) {
+			r, out := runBundle(t, sandboxOpts{platform: platform}, []string{filepath.Join(binDir, "mlock"), "priv"},
+				map[string]string{"dev.peios.mm/token": lockToken})
+			requireAllPass(t, "mlock", r, out)
+		})
 		t.Run(platform+"/commit_strict_annotation/commit", func(t *testing.T) {
 			args := []string{filepath.Join(binDir, "commit"), "strict", commitLimit}
 			ann := map[string]string{"dev.peios.mm/commit": "strict", "dev.peios.mm/commit-limit": commitLimit}

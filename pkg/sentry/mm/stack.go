@@ -140,13 +140,14 @@ const maxExecStack = 128 << 20
 var stacksMayGrow atomic.Bool
 
 // NoteStackLimit records that RLIMIT_STACK of some process changed, so that
-// its main stack may now grow (setrlimit, prlimit64).
+// its main stack may now grow (setrlimit, prlimit64); a restored sandbox,
+// whose history is unknown, records it too.
 func NoteStackLimit() { stacksMayGrow.Store(true) }
 
 // StacksMayGrow reports whether an access outside every VMA may grow a
 // grows-down VMA of t's sandbox. It is the cheap test that keeps
-// GrowStacksFor off the I/O syscalls' fast path: one atomic load, and one
-// read of t's RLIMIT_STACK.
+// GrowStacksFor off the I/O syscalls' fast path, and GrowStack off the
+// page-fault path: one atomic load, and one read of t's RLIMIT_STACK.
 func StacksMayGrow(t *kernel.Task) bool {
 	return stacksMayGrow.Load() || t.ThreadGroup().Limits().Get(limits.Stack).Cur > maxExecStack
 }

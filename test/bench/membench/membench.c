@@ -23,11 +23,13 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,6 +188,40 @@ static void mremap_teardown(void) {
   if (munmap(mr_page, (size_t)page_size) != 0) die("munmap");
 }
 
+// ---- read_zero: read 4 KiB from /dev/zero into a touched page (the cost
+// runsc-peios adds to a plain I/O call: its user-buffer pre-pass). With
+// arg 1 the address space also holds a protection key on another page, so
+// that under software keys (--peios-pkeys=software) the buffer is checked;
+// where keys are unavailable (stock gVisor, no PKU) pkey_alloc fails and
+// the row measures the plain call.
+static int zero_fd = -1;
+static char *read_buf, *keyed_page;
+
+static void read_zero_setup(long arg) {
+  zero_fd = open("/dev/zero", O_RDONLY);
+  if (zero_fd < 0) die("open /dev/zero");
+  read_buf = map_anon((size_t)page_size, PROT_READ | PROT_WRITE);
+  touch(read_buf, (size_t)page_size);
+  if (arg == 1) {
+    keyed_page = map_anon((size_t)page_size, PROT_READ | PROT_WRITE);
+    long key = syscall(330 /* pkey_alloc */, 0, 0);
+    if (key > 0 && syscall(329 /* pkey_mprotect */, keyed_page, page_size,
+                           PROT_READ | PROT_WRITE, key) != 0) {
+      die("pkey_mprotect");
+    }
+  }
+}
+
+static void read_zero_step(void) {
+  if (read(zero_fd, read_buf, (size_t)page_size) != page_size) die("read");
+}
+
+static void read_zero_teardown(void) {
+  close(zero_fd);
+  if (munmap(read_buf, (size_t)page_size) != 0) die("munmap");
+  if (keyed_page && munmap(keyed_page, (size_t)page_size) != 0) die("munmap");
+}
+
 static void no_setup(long arg) { (void)arg; }
 static void no_teardown(void) {}
 
@@ -197,6 +233,7 @@ static const workload workloads[] = {
     {"madvise_pageout", region_setup, madvise_pageout_step, region_teardown},
     {"madvise_populate_write", region_setup, madvise_populate_write_step,
      region_teardown},
+    {"read_zero", read_zero_setup, read_zero_step, read_zero_teardown},
 };
 
 static const workload *find(const char *name) {

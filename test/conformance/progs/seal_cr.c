@@ -7,10 +7,11 @@
  *   1. maps [S: 2 pages RW, sealed][U: 1 page RW, unsealed] and a separate
  *      RW region W, fills them; in "relaxed" mode also allows dynamic code
  *      and keeps an RWX page X;
+ *      last, a MAP_GROWSDOWN mapping G with free room below it;
  *   2. writes <dir>/ready (atomically) and waits until <dir>/go exists
  *      (checkpoint and restore happen in between);
- *   3. checks that the seal still holds (munmap/mprotect/mremap/MAP_FIXED
- *      EPERM, contents intact), that U is still unsealed, that W is intact
+ *   3. checks that G still grows on a fault below it (§9), that the seal
+ *      still holds (munmap/mprotect/mremap/MAP_FIXED EPERM, contents intact), that U is still unsealed, that W is intact
  *      and that the policy is what it was;
  *   4. writes all its PASS/FAIL lines and the summary to <dir>/results
  *      (atomically, via results.tmp) as well as to stdout.
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 {
 	const char *dir;
 	int relaxed;
-	unsigned char *r, *S, *U, *W, *X = NULL;
+	unsigned char *r, *S, *U, *W, *X = NULL, *G = NULL, *room;
 	char path[512], text[64];
 	int rc;
 
@@ -112,12 +113,21 @@ int main(int argc, char **argv)
 	}
 	EXPECT_ERR("before_munmap_sealed_eperm_8.2.2", munmap(S, PG), EPERM);
 
+	/* G: 4 grows-down pages on top of 508 free ones (beyond the guard gap
+	 * of 256), made last so that nothing is placed in the room. */
+	room = reserve(512);
+	if (room)
+		G = mmap(room + 508 * PG, 4 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED_NOREPLACE, -1, 0);
+	SETUP("setup_growsdown", room && G == room + 508 * PG);
+
 	/* 2. checkpoint and restore happen while we wait */
 	snprintf(text, sizeof(text), "%d\n", (int)getpid());
 	SETUP("setup_ready_file", write_file_atomic(dir, "ready", text) == 0);
 	EXPECT_TRUE("setup_go_file_appeared", wait_for(dir, "go"));
 
 	/* 3. after restore */
+	EXPECT_TRUE("after_growsdown_grows_on_fault_9", G && probe_write(G - PG, 0x47));
+	EXPECT_TRUE("after_growsdown_grown_page_mapped_9", G && perms_is(G - PG, "rw-p"));
 	EXPECT_ERR("after_munmap_sealed_eperm_12.1", munmap(S, 2 * PG), EPERM);
 	EXPECT_ERR("after_munmap_sealed_plus_unsealed_eperm_8.2.2", munmap(S + PG, 2 * PG), EPERM);
 	EXPECT_ERR("after_mprotect_sealed_eperm_12.1", mprotect(S, 2 * PG, PROT_READ), EPERM);

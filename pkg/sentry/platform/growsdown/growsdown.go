@@ -80,7 +80,10 @@ type wrappedContext struct {
 func (c *wrappedContext) Switch(ctx context.Context, m platform.MemoryManager, ac *arch.Context64, cpu int32) (*linux.SignalInfo, hostarch.AccessType, error) {
 	info, at, err := c.Context.Switch(ctx, m, ac, cpu)
 	if err == platform.ErrContextSignal && at.Any() && info != nil && linux.Signal(info.Signo) == linux.SIGSEGV {
-		if t, ok := ctx.(*kernel.Task); ok {
+		// Most faults are first touches inside a VMA, and until the
+		// sandbox has a stack that can grow, none may grow: then the
+		// fault costs one flag and limit test, not a VMA lookup.
+		if t, ok := ctx.(*kernel.Task); ok && mm.StacksMayGrow(t) {
 			mm.GrowStack(t, hostarch.Addr(info.Addr()))
 		}
 	}

@@ -29,21 +29,6 @@
 #define MIB (1UL << 20)
 #define GUARD (256 * PG)
 
-/* vma_start returns the start of the mapping holding p (from maps), or 0. */
-static unsigned long vma_start(const void *p)
-{
-	const char *s = read_file("/proc/self/maps");
-	unsigned long a = (unsigned long)(uintptr_t)p;
-
-	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		unsigned long st, en;
-
-		if (sscanf(l, "%lx-%lx", &st, &en) == 2 && a >= st && a < en)
-			return st;
-	}
-	return 0;
-}
-
 /* set_stack_limit sets the soft RLIMIT_STACK; returns the old one. */
 static rlim_t set_stack_limit(rlim_t cur)
 {

@@ -31,21 +31,6 @@ static int memfd(size_t pages)
 	return fd;
 }
 
-/* length_of returns the length of the mapping holding p (from maps). */
-static unsigned long length_of(const void *p)
-{
-	const char *s = read_file("/proc/self/maps");
-	unsigned long a = (unsigned long)(uintptr_t)p;
-
-	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		unsigned long st, en;
-
-		if (sscanf(l, "%lx-%lx", &st, &en) == 2 && a >= st && a < en)
-			return en - st;
-	}
-	return 0;
-}
-
 /* ---- MAP_SHARED_VALIDATE and MAP_TYPE (§8.1 5j, 5k) ---- */
 
 static void map_types(void)
@@ -157,7 +142,7 @@ static void hugetlb(void)
 	EXPECT_MAP_OK("hugetlb_default_2mb_ok_15", p);
 	if (p != MAP_FAILED) {
 		EXPECT_TRUE("hugetlb_2mb_address_aligned_15", ((uintptr_t)p & (HUGE_2M - 1)) == 0);
-		EXPECT_EQ("hugetlb_2mb_length_rounded_up_15", length_of(p), HUGE_2M);
+		EXPECT_EQ("hugetlb_2mb_length_rounded_up_15", vma_length(p), HUGE_2M);
 		memset(p, 0x41, HUGE_2M);
 		EXPECT_TRUE("hugetlb_2mb_usable_15", filled(p, HUGE_2M, 0x41));
 		EXPECT_TRUE("hugetlb_smaps_ht_19", has_flag(p, "ht"));
@@ -183,7 +168,7 @@ static void hugetlb(void)
 		EXPECT_MAP_ERR("hugetlb_mremap_grow_einval_8.3.6",
 			       mremap(p, HUGE_2M, 2 * HUGE_2M, MREMAP_MAYMOVE), EINVAL);
 		EXPECT_MAP_AT("hugetlb_mremap_same_rounded_noop_8.3.6", mremap(p, HUGE_2M, HUGE_2M - PG, 0), p);
-		EXPECT_EQ("hugetlb_mremap_rounded_length_kept_8.3.6", length_of(p), HUGE_2M);
+		EXPECT_EQ("hugetlb_mremap_rounded_length_kept_8.3.6", vma_length(p), HUGE_2M);
 		EXPECT_OK("hugetlb_munmap_whole_ok_8.2", munmap(p, HUGE_2M));
 		EXPECT_TRUE("hugetlb_munmap_removed_8.2", perms_is(p, "none"));
 	}
@@ -210,7 +195,7 @@ static void hugetlb(void)
 	EXPECT_MAP_OK("hugetlb_1gb_ok_15", p);
 	if (p != MAP_FAILED) {
 		EXPECT_TRUE("hugetlb_1gb_address_aligned_15", ((uintptr_t)p & (HUGE_1G - 1)) == 0);
-		EXPECT_EQ("hugetlb_1gb_length_rounded_up_15", length_of(p), HUGE_1G);
+		EXPECT_EQ("hugetlb_1gb_length_rounded_up_15", vma_length(p), HUGE_1G);
 		munmap(p, HUGE_1G);
 	}
 }

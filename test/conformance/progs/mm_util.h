@@ -105,6 +105,39 @@ static const char *read_file(const char *path)
 	return buf;
 }
 
+/* vma_bounds sets *start and *end to the bounds of the mapping holding p
+ * (from /proc/self/maps); it returns 0 if none holds p. */
+static int vma_bounds(const void *p, unsigned long *start, unsigned long *end)
+{
+	const char *s = read_file("/proc/self/maps");
+	unsigned long a = (unsigned long)(uintptr_t)p;
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (sscanf(l, "%lx-%lx", start, end) == 2 && a >= *start && a < *end)
+			return 1;
+	}
+	*start = *end = 0;
+	return 0;
+}
+
+/* vma_start returns the start of the mapping holding p, or 0. */
+static unsigned long vma_start(const void *p)
+{
+	unsigned long start, end;
+
+	vma_bounds(p, &start, &end);
+	return start;
+}
+
+/* vma_length returns the length of the mapping holding p, or 0. */
+static unsigned long vma_length(const void *p)
+{
+	unsigned long start, end;
+
+	vma_bounds(p, &start, &end);
+	return end - start;
+}
+
 /* field_kb returns the number after "name:" in a /proc file, or -1. */
 static long field_kb(const char *path, const char *name)
 {

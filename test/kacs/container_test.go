@@ -2,6 +2,7 @@ package kacs
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +178,69 @@ func expectIdent(t *testing.T, who string, got, want map[string]string) {
 	}
 	if t.Failed() {
 		t.Logf("%s: %v", who, got)
+	}
+}
+
+// TestJoiningContainersInParallel creates containers that join one sandbox
+// at the same time, each with its own annotations, longer together than a
+// pipe's atomic write (PIPE_BUF, 4096 bytes; the writers take turns on the
+// container pipe): every container's first process must get exactly its
+// own token.
+func TestJoiningContainersInParallel(t *testing.T) {
+	s := newSandbox(t, "systrap", map[string]string{"io.kubernetes.cri.container-type": "sandbox"})
+	ident := s.build("ident")
+	s.writeBundle(ident, "wait")
+	s.runOut(filepath.Join(t.TempDir(), "root.out"), "run", "--detach", "--bundle", s.bundle, s.id)
+	s.cleanup()
+
+	const n = 6
+	// 60 groups (a token holds at most 64) and a 60-ACE process SD: a
+	// line of about 6 KiB.
+	var groups, aces []string
+	for g := 0; g < 60; g++ {
+		sid := fmt.Sprintf("S-1-5-21-1000000000-2000000000-3000000000-%d", 50000+g)
+		groups = append(groups, sid)
+		aces = append(aces, "(A;;0x1000;;;"+sid+")")
+	}
+	sd := "O:BAG:BAD:(A;;0x1f0fff;;;BA)" + strings.Join(aces, "")
+	type joined struct{ id, bundle, out, user string }
+	cs := make([]joined, n)
+	for i := range cs {
+		c := &cs[i]
+		c.user = fmt.Sprintf("S-1-5-21-1-2-3-%d", 2000+i)
+		token := "user=" + c.user + ";groups=" + strings.Join(groups, ",")
+		ann := map[string]string{"dev.peios.mm/token": token, "dev.peios.mm/process-sd": sd}
+		c.id, c.bundle = s.joinSpec(t, fmt.Sprintf("c%d", i), ann, ident)
+		c.out = filepath.Join(t.TempDir(), c.id+".out")
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			s.runsc(ctx, "delete", "-force", c.id).Run()
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	errs := make(chan error, n)
+	for _, c := range cs {
+		go func() {
+			out, err := s.runsc(ctx, "create", "--bundle", c.bundle, c.id).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("create %s: %v\n%s", c.id, err, out)
+			}
+			errs <- err
+		}()
+	}
+	for range cs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cs {
+		s.runOut(c.out, "start", c.id)
+	}
+	for _, c := range cs {
+		if got := waitLines(t, c.out, 6)["user"]; got != c.user {
+			t.Errorf("%s's first process has user %q, want its own %q", c.id, got, c.user)
+		}
 	}
 }

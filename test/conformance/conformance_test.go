@@ -52,7 +52,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/native-differences.txt from a native run (use with -run Native)")
 
 // programs lists every C program of the suite, in the order they are run.
-var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr", "madvise", "mapflags", "growsdown", "mlock", "pkey", "pkey_soft", "residency", "commit"}
+var programs = []string{"wx", "wx_policy", "wx_threads", "seal", "mmap_flags", "mremap", "seal_cr", "madvise", "mapflags", "growsdown", "mlock", "pkey", "pkey_soft", "residency", "commit", "fuzz"}
 
 // platforms lists the gVisor platforms every sandbox test runs on (D7).
 var platforms = []string{"systrap", "ptrace"}

@@ -7,7 +7,7 @@
 // A container's configuration may still be on its way when its first
 // process looks it up (runsc-peios create sends it to the sandbox; see
 // SetPending): a lookup that finds no entry first takes in what is pending,
-// then looks again.
+// then looks again, once per container.
 package containercfg
 
 import (
@@ -65,6 +65,18 @@ func (t *Table[T]) For(cid string) T {
 		if v, ok := t.lookup(cid); ok {
 			return v
 		}
+		// Nothing is on its way for cid (a container's configuration
+		// arrives before its first process), so cid takes the
+		// sandbox's value from now on, without looking twice: lookups
+		// sit on hot paths (every mprotect asks for the W^X policy).
+		// A value set for cid later replaces it.
+		v := t.Sandbox()
+		t.update(func(s *snapshot[T]) {
+			if _, ok := s.containers[cid]; !ok {
+				s.containers[cid] = v
+			}
+		})
+		return v
 	}
 	return t.Sandbox()
 }

@@ -38,4 +38,11 @@ func TestPending(t *testing.T) {
 	if got := tab.For("other"); got != "sandbox" || calls != 2 {
 		t.Errorf("For(other) = %q after %d calls, want sandbox after 2", got, calls)
 	}
+	if got := tab.For("other"); got != "sandbox" || calls != 2 {
+		t.Errorf("second For(other) = %q after %d calls, want sandbox without another call", got, calls)
+	}
+	tab.SetContainer("other", "other's")
+	if got := tab.For("other"); got != "other's" {
+		t.Errorf("For(other) after SetContainer = %q, want other's", got)
+	}
 }

@@ -386,25 +386,39 @@ func leftoverPids() []int {
 	return pids
 }
 
-// mountsUnder returns the mount points under the directories, deepest
-// first.
-func mountsUnder(dirs ...string) []string {
+// mount is one line of /proc/self/mountinfo: the mount point and the
+// filesystem type.
+type mount struct{ point, fstype string }
+
+// mounts reads /proc/self/mountinfo.
+func mounts() []mount {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	var out []string
+	var out []mount
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
+		line := sc.Text()
+		fields := strings.Fields(line)
+		_, after, ok := strings.Cut(line, " - ")
+		if len(fields) < 5 || !ok || len(strings.Fields(after)) == 0 {
 			continue
 		}
-		mp := unescapeMount(fields[4])
+		out = append(out, mount{point: unescapeMount(fields[4]), fstype: strings.Fields(after)[0]})
+	}
+	return out
+}
+
+// mountsUnder returns the mount points under the directories, deepest
+// first.
+func mountsUnder(dirs ...string) []string {
+	var out []string
+	for _, m := range mounts() {
 		for _, d := range dirs {
-			if mp == d || strings.HasPrefix(mp, d+"/") {
-				out = append(out, mp)
+			if m.point == d || strings.HasPrefix(m.point, d+"/") {
+				out = append(out, m.point)
 				break
 			}
 		}
@@ -434,22 +448,10 @@ func unescapeMount(s string) string {
 
 // cgroupHierarchies returns the mount points of the cgroup hierarchies.
 func cgroupHierarchies() []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		_, after, ok := strings.Cut(line, " - ")
-		if !ok {
-			continue
-		}
-		fstype := strings.Fields(after)[0]
-		if fstype == "cgroup" || fstype == "cgroup2" {
-			out = append(out, unescapeMount(strings.Fields(line)[4]))
+	for _, m := range mounts() {
+		if m.fstype == "cgroup" || m.fstype == "cgroup2" {
+			out = append(out, m.point)
 		}
 	}
 	return out
